@@ -1,0 +1,27 @@
+"""embedviz: how an embedding layer works, live in PyTorch. This file only routes."""
+
+import streamlit as st
+import torch
+
+from ui.guard import guarded
+
+torch.set_num_threads(1)  # many students share two cores: one thread per session's work
+
+st.set_page_config(page_title="embedviz: embedding layers, live", page_icon="🧮", layout="wide")
+
+LESSONS = [
+    st.Page("pages/1_words_to_vectors.py", title="1 · Words to vectors", icon=":material/text_fields:", url_path="words"),
+    st.Page("pages/2_onehot_lookup.py", title="2 · One-hot × W = lookup", icon=":material/grid_on:", url_path="onehot"),
+    st.Page("pages/3_train_live.py", title="3 · Train it live", icon=":material/play_circle:", url_path="train"),
+    st.Page("pages/4_gradients.py", title="4 · Gradients touch only the batch", icon=":material/gradient:", url_path="gradients"),
+    st.Page("pages/5_explore_space.py", title="5 · Explore the space", icon=":material/scatter_plot:", url_path="space"),
+]
+HOME = st.Page("pages/0_home.py", title="Start here", icon=":material/home:", url_path="home", default=True)
+
+page = st.navigation({"embedviz": [HOME], "Lessons": LESSONS})
+st.session_state["_lessons"] = LESSONS  # the home page links every lesson from this list
+with st.sidebar:
+    st.caption(
+        "Every setting is in the page's URL: copy the address bar to share exactly this view."
+    )
+guarded(page.run)()

@@ -1,0 +1,81 @@
+"""Layout and heatmap pieces every lesson's figures share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from embedviz.palette import DIVERGING, FONT_FAMILY, FONT_SIZE
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    """Large fonts, white background, tight margins: the same look on every chart."""
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
+        font=dict(size=FONT_SIZE, family=FONT_FAMILY),
+        template="plotly_white",
+        margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+        height=height,
+        hoverlabel=dict(font_size=FONT_SIZE),
+    )
+    return fig
+
+
+def symmetric_range(values: np.ndarray) -> float:
+    """Half-width of a colour range centred on zero (never 0, so a zero matrix still draws)."""
+    m = float(np.nanmax(np.abs(values))) if np.size(values) else 0.0
+    return m if m > 0 else 1.0
+
+
+def matrix_heatmap(
+    values: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    colorscale: str = DIVERGING,
+    zmid: float | None = 0.0,
+    zmax: float | None = None,
+    show_values: bool | None = None,
+    value_format: str = ".2f",
+    height: int | None = None,
+    hover_name: str = "value",
+) -> go.Figure:
+    """A labelled matrix heatmap, first row at the top, numbers written in small matrices."""
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    if col_labels is None:
+        col_labels = [str(j) for j in range(n_cols)]
+    if show_values is None:
+        show_values = n_rows * n_cols <= 400
+    # Plotly merges duplicate category labels, so rows are placed by position and labelled.
+    y = list(range(n_rows))
+    heat = go.Heatmap(
+        z=values,
+        x=list(col_labels),
+        y=y,
+        colorscale=colorscale,
+        zmid=zmid if zmax is None else None,
+        zmin=-zmax if zmax is not None else None,
+        zmax=zmax,
+        text=np.vectorize(lambda v: format(v, value_format))(values) if show_values else None,
+        texttemplate="%{text}" if show_values else None,
+        customdata=np.array([[r] * n_cols for r in row_labels], dtype=object),
+        hovertemplate=f"row %{{customdata}}<br>column %{{x}}<br>{hover_name} %{{z:.4f}}<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+    fig = go.Figure(heat)
+    fig.update_yaxes(
+        autorange="reversed",
+        tickmode="array",
+        tickvals=y,
+        ticktext=list(row_labels),
+        showgrid=False,
+    )
+    fig.update_xaxes(showgrid=False, type="category")
+    if height is None:
+        height = int(min(900, max(220, 60 + 26 * n_rows)))
+    return base_layout(fig, title, height)

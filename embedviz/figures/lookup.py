@@ -1,0 +1,86 @@
+"""Figures of lesson 1: the matrix with its looked-up rows, the output, IDs on a line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from embedviz.figures.common import base_layout, matrix_heatmap, symmetric_range
+from embedviz.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL
+
+
+def embedding_matrix(
+    weight: np.ndarray, itos: Sequence[str], rows: Sequence[int], looked_up: Sequence[int]
+) -> go.Figure:
+    """The ``vocab x dim`` matrix (the chosen ``rows`` of it), looked-up rows framed."""
+    rows = list(rows)
+    hit = set(looked_up)
+    labels = [f"{'▶ ' if r in hit else ''}{r}: {itos[r]}" for r in rows]
+    sub = weight[rows]
+    fig = matrix_heatmap(
+        sub,
+        labels,
+        [f"d{j}" for j in range(weight.shape[1])],
+        zmax=symmetric_range(weight),
+        show_values=sub.size <= 300,
+        hover_name="weight",
+    )
+    for pos, r in enumerate(rows):
+        if r in hit:
+            fig.add_shape(
+                type="rect", xref="paper", yref="y", x0=0, x1=1, y0=pos - 0.5, y1=pos + 0.5,
+                line=dict(color=HIGHLIGHT, width=3),
+            )
+    return fig
+
+
+def output_matrix(output: np.ndarray, tokens: Sequence[str], ids: Sequence[int]) -> go.Figure:
+    """The ``seq_len x dim`` output: one row per position, labelled with token and ID."""
+    labels = [f"pos {i}: {t} (id {k})" for i, (t, k) in enumerate(zip(tokens, ids))]
+    return matrix_heatmap(
+        output,
+        labels,
+        [f"d{j}" for j in range(output.shape[1])],
+        zmax=symmetric_range(output),
+        show_values=output.size <= 300,
+        hover_name="value",
+    )
+
+
+def integer_line(ids: dict[str, int]) -> go.Figure:
+    """Words placed on a number line at their integer IDs."""
+    words = list(ids)
+    fig = go.Figure(
+        go.Scatter(
+            x=[ids[w] for w in words],
+            y=[0] * len(words),
+            mode="markers+text",
+            text=[f"{w}<br>{ids[w]}" for w in words],
+            textposition="top center",
+            marker=dict(size=18, color=CATEGORICAL[: len(words)]),
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    lo, hi = min(ids.values()), max(ids.values())
+    pad = max(5, (hi - lo) * 0.1)
+    fig.update_xaxes(range=[lo - pad, hi + pad], zeroline=True, title="token ID")
+    fig.update_yaxes(visible=False, range=[-0.5, 1.2])
+    return base_layout(fig, height=220)
+
+
+def cosine_heatmap(matrix: np.ndarray, labels: Sequence[str], title: str | None = None) -> go.Figure:
+    """Cosine similarities in [-1, 1] with every value written out."""
+    return matrix_heatmap(
+        matrix, list(labels), list(labels), title=title, zmax=1.0, show_values=True,
+        hover_name="cosine", height=120 + 45 * len(labels),
+    )
+
+
+def feature_table(values: np.ndarray, words: Sequence[str], features: Sequence[str]) -> go.Figure:
+    """The hand-made embedding: words x named features, values 0..1."""
+    return matrix_heatmap(
+        values, list(words), list(features), colorscale=SEQUENTIAL, zmid=None,
+        show_values=True, hover_name="value", height=120 + 45 * len(words),
+    )

@@ -1,0 +1,39 @@
+"""Running the app's pages under Streamlit's AppTest, the way the router runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ui.guard import FRIENDLY_PREFIX
+
+TIMEOUT = 120
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def open_app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def lesson_pages(at: AppTest) -> list:
+    """The lesson pages exactly as app.py registers them in st.navigation."""
+    return list(at.session_state["_lessons"])
+
+
+def open_page(url_path: str) -> AppTest:
+    at = open_app()
+    page = next(p for p in lesson_pages(at) if p.url_path == url_path)
+    at.switch_page(str(page._page)).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception box and no 'something went wrong' message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    friendly = [e.value for e in at.error if FRIENDLY_PREFIX in str(e.value)]
+    assert not friendly, friendly

@@ -1,0 +1,93 @@
+"""Every page of the navigation runs, and survives a change of each of its main widgets.
+
+The pages are found from app.py's own st.navigation list, so a new lesson is covered as soon
+as it is registered there.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apptest_helpers import assert_clean, lesson_pages, open_app
+
+ROUTES = ["words", "onehot", "train", "gradients", "space"]
+
+
+def test_navigation_lists_every_lesson_and_home_links_them():
+    at = open_app()
+    pages = lesson_pages(at)
+    assert [p.url_path for p in pages] == ROUTES
+    links = at.get("page_link")
+    assert len(links) == len(pages)
+
+
+def _other_value(widget):
+    """A valid value different from the widget's current one, or None."""
+    kind = type(widget).__name__
+    if kind in ("Slider", "SelectSlider"):
+        opts = getattr(widget, "options", None)
+        if opts:
+            return opts[-1] if widget.value != opts[-1] else opts[0]
+        lo, hi = widget.min, widget.max
+        if isinstance(widget.value, tuple):
+            return None
+        return hi if widget.value != hi else lo
+    if kind == "NumberInput":
+        hi = widget.max if widget.max is not None else (widget.value or 0) + 1
+        lo = widget.min if widget.min is not None else (widget.value or 0) - 1
+        return hi if widget.value != hi else lo
+    if kind in ("Selectbox", "Radio"):
+        opts = widget.options
+        if len(opts) < 2:
+            return None
+        cur = widget.format_func(widget.value) if widget.value is not None else None
+        choice = opts[-1] if cur != opts[-1] else opts[0]
+        return choice
+    if kind in ("Toggle", "Checkbox"):
+        return not widget.value
+    return None
+
+
+WIDGET_KINDS = ["slider", "select_slider", "number_input", "selectbox", "radio", "toggle", "checkbox"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_page_runs_and_survives_each_bound_widget_change(route):
+    from tests.apptest_helpers import open_page
+
+    at = open_page(route)
+    changed = 0
+    keys = []
+    for kind in WIDGET_KINDS:
+        for w in getattr(at, kind):
+            if w.key and not w.key.startswith("$$") and "__" not in w.key:
+                keys.append((kind, w.key))
+    for kind, key in keys:
+        widget = next((w for w in getattr(at, kind) if w.key == key), None)
+        if widget is None or widget.disabled:
+            continue  # hidden or disabled by an earlier change
+        value = _other_value(widget)
+        if value is None:
+            continue
+        if kind in ("selectbox", "radio"):
+            widget.set_value(_option_value(widget, value))
+        else:
+            widget.set_value(value)
+        at.run()
+        assert_clean(at)
+        changed += 1
+    if route in ROUTES[:1]:
+        assert changed >= 3, f"the {route} page should have at least three main widgets"
+
+
+def _option_value(widget, formatted):
+    """Selectbox/radio options are formatted strings in AppTest; map back to the value."""
+    return widget.indexof(formatted) if False else _raw(widget, formatted)
+
+
+def _raw(widget, formatted):
+    # AppTest's set_value wants the raw option; its .options are formatted strings.
+    for raw in getattr(widget, "_raw_options", []) or []:
+        if widget.format_func(raw) == formatted:
+            return raw
+    return formatted

@@ -1,0 +1,77 @@
+"""Predict-then-reveal: the student commits to an answer about the live model first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+
+import streamlit as st
+
+
+def predict_then_reveal(
+    key: str,
+    question: str,
+    options: Sequence,
+    correct,
+    explanation: str,
+    *,
+    context: Hashable = None,
+    multi: bool = False,
+    format_func: Callable = str,
+) -> bool:
+    """Ask ``question``; after Reveal, say whether the answer was right and explain.
+
+    ``correct`` is one option, or with ``multi=True`` the set of right options (the student
+    ticks all that apply and gets a score). ``context`` is anything that defines the question
+    (the sentence, the model step): when it changes the question is asked afresh.
+    ``explanation`` is Markdown written by the page from computed numbers. Returns whether the
+    answer has been revealed.
+    """
+    state = st.session_state
+    if state.get(f"{key}__context") != repr(context):
+        state[f"{key}__context"] = repr(context)
+        state[f"{key}__revealed"] = False
+        state.pop(f"{key}__choice", None)
+    revealed = state.get(f"{key}__revealed", False)
+    with st.container(border=True):
+        st.markdown(f"**Predict, then reveal.** {question}")
+        if multi:
+            choice = st.multiselect(
+                "Your prediction", options, key=f"{key}__choice", disabled=revealed,
+                format_func=format_func, placeholder="Pick every answer you expect",
+            )
+        else:
+            choice = st.radio(
+                "Your prediction", options, index=None, key=f"{key}__choice",
+                disabled=revealed, format_func=format_func, horizontal=len(options) <= 5,
+            )
+        left, right = st.columns(2)
+        if left.button("Reveal", key=f"{key}__reveal", disabled=revealed or not choice,
+                       type="primary"):
+            state[f"{key}__revealed"] = revealed = True
+        if right.button("Ask again", key=f"{key}__again", disabled=not revealed):
+            state[f"{key}__revealed"] = revealed = False
+            state.pop(f"{key}__choice", None)
+            st.rerun()
+        if revealed:
+            _verdict(choice, correct, multi, format_func)
+            st.markdown(explanation)
+    return revealed
+
+
+def _verdict(choice, correct, multi: bool, format_func: Callable) -> None:
+    if multi:
+        picked, right = set(choice or []), set(correct)
+        hits, misses, extra = picked & right, right - picked, picked - right
+        if not misses and not extra:
+            st.success(f"Exactly right: all {len(right)}.")
+        else:
+            parts = [f"{len(hits)} of {len(right)} right"]
+            if misses:
+                parts.append("missed " + ", ".join(format_func(x) for x in sorted(misses)))
+            if extra:
+                parts.append("not these: " + ", ".join(format_func(x) for x in sorted(extra)))
+            st.warning("; ".join(parts) + ".")
+    elif choice == correct:
+        st.success(f"Right: {format_func(correct)}.")
+    else:
+        st.warning(f"Not quite: the answer is {format_func(correct)}.")
