@@ -16,7 +16,7 @@ LESSONS = [
     st.Page("pages/4_gradients.py", title="4 · Gradients touch only the batch", icon=":material/gradient:", url_path="gradients"),
     st.Page("pages/5_explore_space.py", title="5 · Explore the space", icon=":material/scatter_plot:", url_path="space"),
 ]
-HOME = st.Page("pages/0_home.py", title="Start here", icon=":material/home:", url_path="home", default=True)
+HOME = st.Page("pages/0_home.py", title="Start here", icon=":material/home:", default=True)
 
 page = st.navigation({"embedviz": [HOME], "Lessons": LESSONS})
 st.session_state["_lessons"] = LESSONS  # the home page links every lesson from this list

@@ -37,3 +37,27 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     friendly = [e.value for e in at.error if FRIENDLY_PREFIX in str(e.value)]
     assert not friendly, friendly
+
+
+def chart_spec(at: AppTest, key: str) -> dict:
+    """The Plotly figure (as a dict) of the chart whose element key contains ``key``."""
+    import json
+
+    charts = [c for c in at.get("plotly_chart") if key in (c.proto.id or "")]
+    assert charts, f"no plotly chart with key {key!r} on the page"
+    return json.loads(charts[0].proto.spec)
+
+
+def plotly_array(value):
+    """Decode a Plotly JSON array: a plain list or Plotly's typed array {dtype, bdata, shape}."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            arr = arr.reshape([int(s) for s in str(shape).split(",")])
+        return arr
+    return np.asarray(value)

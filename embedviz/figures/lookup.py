@@ -51,14 +51,14 @@ def output_matrix(output: np.ndarray, tokens: Sequence[str], ids: Sequence[int])
 
 def integer_line(ids: dict[str, int]) -> go.Figure:
     """Words placed on a number line at their integer IDs."""
-    words = list(ids)
+    words = sorted(ids, key=ids.get)
     fig = go.Figure(
         go.Scatter(
             x=[ids[w] for w in words],
             y=[0] * len(words),
             mode="markers+text",
             text=[f"{w}<br>{ids[w]}" for w in words],
-            textposition="top center",
+            textposition=["top center" if i % 2 else "bottom center" for i in range(len(words))],
             marker=dict(size=18, color=CATEGORICAL[: len(words)]),
             hovertemplate="%{text}<extra></extra>",
         )
@@ -66,7 +66,7 @@ def integer_line(ids: dict[str, int]) -> go.Figure:
     lo, hi = min(ids.values()), max(ids.values())
     pad = max(5, (hi - lo) * 0.1)
     fig.update_xaxes(range=[lo - pad, hi + pad], zeroline=True, title="token ID")
-    fig.update_yaxes(visible=False, range=[-0.5, 1.2])
+    fig.update_yaxes(visible=False, range=[-1.2, 1.2])
     return base_layout(fig, height=220)
 
 

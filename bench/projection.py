@@ -1,0 +1,127 @@
+"""Benchmark for lesson 5: which t-SNE do we run? (python bench/projection.py)
+
+The points are real: the N most frequent alphabetic words of GloVe 6B (50 dimensions), the
+same vectors the lesson projects. Every candidate runs on one thread and is compared with
+scikit-learn's default ``TSNE`` (the baseline) measured in the same run, on the same points:
+time, the speed-up ratio against the baseline, and trustworthiness (scikit-learn,
+10 neighbours), which must stay no more than 0.01 below the baseline's.
+
+Options: ``--sizes 200 1000 3000`` (default), ``--repeats 1``, ``--3d`` to add 3-D runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(var, "1")  # one thread, like one student's session on the server
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from embedviz.pretrained import load_glove, most_frequent_words  # noqa: E402
+
+SEED = 0
+TOLERANCE = 0.01  # trustworthiness may be at most this much below the baseline's
+
+
+def sklearn_default(x, dims=2):
+    from sklearn.manifold import TSNE
+
+    return TSNE(n_components=dims, random_state=SEED).fit_transform(x)
+
+
+def sklearn_fast(x, dims=2):
+    from sklearn.manifold import TSNE
+
+    return TSNE(n_components=dims, random_state=SEED, max_iter=500, angle=0.8).fit_transform(x)
+
+
+def open_tsne(**kwargs):
+    def run(x, dims=2):
+        from openTSNE import TSNE
+
+        opts = dict(n_components=dims, random_state=SEED, n_jobs=1) | kwargs
+        if dims == 3:
+            opts["negative_gradient_method"] = "bh"  # FFT is only for 1-D and 2-D
+        return np.asarray(TSNE(**opts).fit(x))
+
+    return run
+
+
+CANDIDATES = {
+    "openTSNE default (FFT, 250+500 it)": open_tsne(),
+    "openTSNE FFT, 250+250 it": open_tsne(n_iter=250),
+    "openTSNE FFT, 125+250 it": open_tsne(early_exaggeration_iter=125, n_iter=250),
+    "openTSNE FFT, 125+250 it, exact kNN": open_tsne(
+        early_exaggeration_iter=125, n_iter=250, neighbors="exact"
+    ),
+    "openTSNE BH, 250+500 it": open_tsne(negative_gradient_method="bh"),
+    "openTSNE BH, 125+250 it": open_tsne(
+        negative_gradient_method="bh", early_exaggeration_iter=125, n_iter=250
+    ),
+    "sklearn BH, 500 it, angle 0.8": sklearn_fast,
+    "embedviz.projection.tsne (the app's choice)": None,  # filled in below
+}
+
+
+def app_choice(x, dims=2):
+    from embedviz.projection import TSNEConfig, tsne
+
+    return tsne(x, TSNEConfig(dims=dims, seed=SEED)).coords
+
+
+CANDIDATES["embedviz.projection.tsne (the app's choice)"] = app_choice
+
+
+def timed(fn, x, dims, repeats):
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn(x, dims)
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main() -> None:
+    from sklearn.manifold import trustworthiness
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 3000])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--3d", dest="three_d", action="store_true")
+    parser.add_argument("--only", default="", help="run only candidates whose name has this")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    glove = load_glove()
+    dims_list = [2, 3] if args.three_d else [2]
+    with threadpool_limits(1):
+        for dims in dims_list:
+            for n in args.sizes:
+                x = glove.rows(most_frequent_words(glove, n))  # (n, 50)
+                t_base, y = timed(sklearn_default, x, dims, args.repeats)
+                tw_base = trustworthiness(x, y, n_neighbors=10)
+                print(f"\n{dims}-D, N={n}: baseline sklearn TSNE() defaults "
+                      f"{t_base:.2f} s, trustworthiness {tw_base:.4f}")
+                print(f"  {'candidate':46s} {'time':>7s} {'speed-up':>9s} {'trust':>7s} "
+                      f"{'d trust':>8s}  ok")
+                for name, fn in CANDIDATES.items():
+                    if args.only and args.only not in name:
+                        continue
+                    t, y = timed(fn, x, dims, args.repeats)
+                    tw = trustworthiness(x, y, n_neighbors=10)
+                    ok = tw >= tw_base - TOLERANCE
+                    print(f"  {name:46s} {t:6.2f}s {t_base / t:8.2f}x {tw:7.4f} "
+                          f"{tw - tw_base:+8.4f}  {'yes' if ok else 'NO'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

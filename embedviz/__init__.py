@@ -1,0 +1,1 @@
+"""embedviz: the core of an interactive lesson on embedding layers. No Streamlit in here."""

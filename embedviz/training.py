@@ -1,0 +1,512 @@
+"""Training an embedding table live, a few steps at a time (lesson 3; lessons 4 and 5 read it).
+
+>>> trainer = Trainer(TrainConfig(corpus="things", model="skipgram", dim=16))
+>>> trainer.step(100)            # 100 batches: sample, loss, backward, optimizer step
+>>> trainer.history.loss[-1]     # the loss curve, downsampled to a bounded length
+>>> trainer.embedding_matrix()   # (vocab, dim) a NumPy copy of the table
+
+Everything random (the initial table, the batches, the negative words, which frequent words
+are skipped) comes from generators seeded by ``config.seed``: two trainers with the same
+config give bit-identical tables after the same number of steps, whoever else is training.
+
+The trainer knows nothing about Streamlit. It keeps a bounded history (loss and neighbour
+accuracy), bounded snapshots of the table for replay, and stops with a message when the
+numbers blow up (NaN or infinity).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from embedviz.corpora import Corpus, load_builtin
+from embedviz.embedding import INITS, EmbeddingConfig
+from embedviz.model import (
+    MODEL_KINDS,
+    CBOWBatch,
+    SentenceBatch,
+    SkipGramBatch,
+    build_model,
+    param_groups,
+)
+from embedviz.seeding import check_seed, torch_generator
+from embedviz.text import PAD_ID, UNK_ID, Vocabulary
+
+OPTIMIZERS = {
+    "sgd": "SGD",
+    "momentum": "SGD with momentum (0.9)",
+    "adam": "Adam",
+    "adamw": "AdamW (decoupled weight decay)",
+    "sparse_adam": "SparseAdam (sparse gradients)",
+}
+MIN_DIM, MAX_DIM = 2, 128
+MAX_SENTENCE_LEN = 32  # the classifier's padded length
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run. Same config => same numbers."""
+
+    corpus: str = "things"  # a built-in corpus name, or "user" (then pass the Corpus)
+    model: str = "skipgram"  # a key of MODEL_KINDS
+    dim: int = 16
+    init: str = "normal"  # a key of embedding.INITS
+    init_scale: float = 0.1  # `a` of uniform, `sigma` of normal
+    optimizer: str = "adam"  # a key of OPTIMIZERS
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    batch_size: int = 256
+    window: int = 2  # neighbours on each side (skip-gram, CBOW)
+    negatives: int = 5  # random "not neighbour" words per example (skip-gram, CBOW)
+    subsample: float = 1e-3  # word2vec's threshold t for skipping frequent words; 0 = off
+    seed: int = 0
+    snapshot_every: int = 10  # steps between saved tables (doubles when the budget is full)
+    snapshot_budget_mb: float = 4.0
+    max_snapshots: int = 120
+    history_points: int = 400
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.model not in MODEL_KINDS:
+            problems.append(f"model must be one of {list(MODEL_KINDS)}")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {list(OPTIMIZERS)}")
+        if self.init not in INITS:
+            problems.append(f"init must be one of {list(INITS)}")
+        if not MIN_DIM <= self.dim <= MAX_DIM:
+            problems.append(f"dim must be between {MIN_DIM} and {MAX_DIM}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            problems.append("the learning rate must be a positive number")
+        if self.weight_decay < 0:
+            problems.append("weight decay cannot be negative")
+        if self.optimizer == "sparse_adam" and self.weight_decay > 0:
+            problems.append("SparseAdam cannot do weight decay: set it to 0 or pick AdamW")
+        if self.batch_size < 1 or self.window < 1 or self.negatives < 1:
+            problems.append("batch size, window and negatives must be at least 1")
+        if self.subsample < 0 or self.snapshot_every < 1 or self.history_points < 4:
+            problems.append("subsample >= 0, snapshot_every >= 1, history_points >= 4")
+        check_seed(self.seed)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def sparse(self) -> bool:
+        """Only SparseAdam wants sparse gradients from the embedding tables."""
+        return self.optimizer == "sparse_adam"
+
+    def changes_from(self, other: TrainConfig | None) -> list[str]:
+        """Names of the fields that differ from ``other`` (all of them if there is none)."""
+        if other is None:
+            return list(asdict(self))
+        mine, theirs = asdict(self), asdict(other)
+        return [k for k in mine if mine[k] != theirs[k]]
+
+
+# ---------------------------------------------------------------- optimizers
+
+
+class SparseAdamWithDense(torch.optim.Optimizer):
+    """SparseAdam for the sparse embedding tables and Adam for dense layers, stepped together.
+
+    ``torch.optim.SparseAdam`` refuses dense gradients, and a classifier has a dense linear
+    layer on top of its sparse table, so each kind of parameter gets the Adam that fits it.
+    """
+
+    def __init__(self, sparse_params, dense_params, lr: float):
+        self.sparse_adam = torch.optim.SparseAdam(sparse_params, lr=lr)
+        self.adam = torch.optim.Adam(dense_params, lr=lr)
+        self.defaults = dict(lr=lr)
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return self.sparse_adam.param_groups + self.adam.param_groups
+
+    @property
+    def state(self) -> dict:
+        return {**self.sparse_adam.state, **self.adam.state}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.sparse_adam.zero_grad(set_to_none)
+        self.adam.zero_grad(set_to_none)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        self.sparse_adam.step()
+        self.adam.step()
+        return loss
+
+    def state_dict(self) -> dict:
+        return {"sparse": self.sparse_adam.state_dict(), "dense": self.adam.state_dict()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.sparse_adam.load_state_dict(state_dict["sparse"])
+        self.adam.load_state_dict(state_dict["dense"])
+
+    def __getstate__(self) -> dict:  # copy.deepcopy copies both inner optimizers
+        return self.__dict__
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return f"SparseAdamWithDense(lr={self.defaults['lr']})"
+
+
+def make_optimizer(
+    name: str, params, lr: float, weight_decay: float = 0.0
+) -> torch.optim.Optimizer:
+    """A real ``torch.optim`` optimizer by lesson name.
+
+    ``params`` is an iterable of parameters, or the groups of :func:`model.param_groups`
+    (dicts with ``"params"`` and ``"sparse"``). SparseAdam needs the embedding built with
+    ``sparse=True`` and has no weight decay; the other optimizers need dense gradients.
+    """
+    params = list(params)
+    if params and isinstance(params[0], dict):
+        sparse = [p for g in params if g.get("sparse") for p in g["params"]]
+        dense = [p for g in params if not g.get("sparse") for p in g["params"]]
+    else:
+        sparse, dense = ([], params) if name != "sparse_adam" else (params, [])
+    if name == "sparse_adam":
+        if weight_decay:
+            raise ValueError("SparseAdam cannot do weight decay: set it to 0 or use AdamW")
+        if not sparse:
+            raise ValueError("SparseAdam needs an embedding built with sparse=True")
+        if dense:
+            return SparseAdamWithDense(sparse, dense, lr)
+        return torch.optim.SparseAdam(sparse, lr=lr)
+    if sparse:
+        raise ValueError(f"{OPTIMIZERS.get(name, name)} needs dense gradients: build the "
+                         "embedding with sparse=False, or use SparseAdam")
+    if name == "sgd":
+        return torch.optim.SGD(dense, lr=lr, weight_decay=weight_decay)
+    if name == "momentum":
+        return torch.optim.SGD(dense, lr=lr, momentum=0.9, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(dense, lr=lr, weight_decay=weight_decay)
+    if name == "adamw":
+        return torch.optim.AdamW(dense, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {list(OPTIMIZERS)}")
+
+
+# ---------------------------------------------------------------- batches from a corpus
+
+
+def keep_probability(counts: torch.Tensor, t: float) -> torch.Tensor:
+    """word2vec's subsampling: a word of frequency f is kept with sqrt(t/f) + t/f (max 1)."""
+    if t <= 0:
+        return torch.ones_like(counts, dtype=torch.float64)
+    f = counts.double() / counts.sum().clamp(min=1)
+    ratio = t / f.clamp(min=1e-12)
+    return (ratio.sqrt() + ratio).clamp(max=1.0)
+
+
+class WordPairs:
+    """Every (center, context) position pair of the corpus within ``window``, with how often
+    each is drawn: subsampling skips frequent words, so pairs with them are drawn less."""
+
+    def __init__(self, sentences: list[list[int]], counts: torch.Tensor, cfg: TrainConfig):
+        centers, contexts, around = [], [], []
+        w = cfg.window
+        for ids in sentences:
+            for i, center in enumerate(ids):
+                near = ids[max(0, i - w) : i] + ids[i + 1 : i + 1 + w]
+                centers += [center] * len(near)
+                contexts += near
+                around.append([center, *near, *[PAD_ID] * (2 * w - len(near))])
+        if not centers:
+            raise ValueError("the corpus has no sentence with two words")
+        self.centers = torch.tensor(centers)  # (pairs,)
+        self.contexts = torch.tensor(contexts)  # (pairs,)
+        self.cbow = torch.tensor(around)  # (positions, 1 + 2 * window): target, contexts
+        keep = keep_probability(counts, cfg.subsample)  # (vocab,)
+        self.pair_weights = keep[self.centers] * keep[self.contexts]  # (pairs,)
+        self.target_weights = keep[self.cbow[:, 0]]  # (positions,)
+        noise = counts.double() ** 0.75  # word2vec's noise distribution: unigram^(3/4)
+        noise[PAD_ID] = 0.0
+        self.noise = noise / noise.sum()  # (vocab,)
+
+
+class BatchSampler:
+    """Draws batches for one model kind from the trainer's private generator."""
+
+    def __init__(self, corpus: Corpus, vocab: Vocabulary, cfg: TrainConfig):
+        self.cfg = cfg
+        sentences = [vocab.encode_tokens(s) for s in corpus.sentences]
+        counts = torch.zeros(len(vocab), dtype=torch.float64)
+        for ids in sentences:
+            counts += torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=len(vocab))
+        if cfg.model == "classifier":
+            if not corpus.is_labelled:
+                raise ValueError("the classifier needs a corpus with a label per sentence")
+            ids = [s[:MAX_SENTENCE_LEN] for s in sentences]
+            length = max(len(s) for s in ids)
+            self.sentences = torch.tensor([s + [PAD_ID] * (length - len(s)) for s in ids])
+            self.labels = torch.tensor(corpus.labels)  # (sentences,)
+        else:
+            self.pairs = WordPairs(sentences, counts, cfg)
+
+    def sample(self, g: torch.Generator):
+        b, k = self.cfg.batch_size, self.cfg.negatives
+        if self.cfg.model == "classifier":
+            rows = torch.randint(len(self.labels), (b,), generator=g)
+            return SentenceBatch(ids=self.sentences[rows], labels=self.labels[rows])
+        p = self.pairs
+        negatives = torch.multinomial(p.noise, b * k, replacement=True, generator=g).view(b, k)
+        if self.cfg.model == "skipgram":
+            rows = torch.multinomial(p.pair_weights, b, replacement=True, generator=g)
+            return SkipGramBatch(p.centers[rows], p.contexts[rows], negatives)
+        rows = torch.multinomial(p.target_weights, b, replacement=True, generator=g)
+        around = p.cbow[rows]  # (batch, 1 + 2 * window)
+        return CBOWBatch(contexts=around[:, 1:], targets=around[:, 0], negatives=negatives)
+
+
+# ---------------------------------------------------------------- what the trainer keeps
+
+
+@dataclass
+class History:
+    """Loss and neighbour accuracy over steps, at most ``max_points`` long.
+
+    Each point averages the loss of ``stride`` steps. When the list is full, neighbouring
+    points are merged and the stride doubles, so the curve always covers the whole run.
+    """
+
+    max_points: int = 400
+    stride: int = 1
+    steps: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)  # NaN where not defined
+    _pending: list[float] = field(default_factory=list, repr=False)
+
+    def add(self, step: int, loss: float, accuracy_fn) -> None:
+        self._pending.append(loss)
+        if len(self._pending) < self.stride:
+            return
+        self.steps.append(step)
+        self.loss.append(float(np.mean(self._pending)))
+        self.accuracy.append(accuracy_fn())
+        self._pending.clear()
+        if len(self.steps) > self.max_points:
+            self._halve()
+
+    def _halve(self) -> None:
+        n = len(self.steps) // 2 * 2
+        self.loss = [(a + b) / 2 for a, b in zip(self.loss[:n:2], self.loss[1:n:2])]
+        self.steps = self.steps[1:n:2]
+        self.accuracy = self.accuracy[1:n:2]
+        self.stride *= 2
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclass
+class Snapshots:
+    """Copies of the table every ``every`` steps for replay, within a memory budget.
+
+    When full, every other snapshot is dropped (step 0 stays) and ``every`` doubles."""
+
+    every: int
+    capacity: int
+    steps: list[int] = field(default_factory=list)
+    matrices: list[np.ndarray] = field(default_factory=list)  # each (vocab, dim) float32
+
+    def maybe_add(self, step: int, matrix_fn) -> None:
+        if step % self.every:
+            return
+        self.steps.append(step)
+        self.matrices.append(matrix_fn())
+        if len(self.steps) > self.capacity:
+            self.every *= 2
+            kept = [i for i, s in enumerate(self.steps) if s % self.every == 0]
+            self.steps = [self.steps[i] for i in kept]
+            self.matrices = [self.matrices[i] for i in kept]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(m.nbytes for m in self.matrices)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def labelled_rows(vocab: Vocabulary, categories) -> tuple[np.ndarray, np.ndarray]:
+    """Row IDs of the vocabulary's words that have a category, and that category's index."""
+    names = sorted({categories[w] for w in vocab.itos if w in categories})
+    rows = [i for i, w in enumerate(vocab.itos) if w in categories]
+    labels = [names.index(categories[vocab.itos[i]]) for i in rows]
+    return np.array(rows, dtype=np.int64), np.array(labels, dtype=np.int64)
+
+
+def cosine_matrix(vectors: torch.Tensor) -> torch.Tensor:
+    """(n, dim) -> (n, n) cosine similarities (a zero vector has cosine 0 with everything)."""
+    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp(min=1e-12)
+    return unit @ unit.T
+
+
+@torch.no_grad()
+def neighbour_accuracy(matrix, rows: np.ndarray, labels: np.ndarray) -> float:
+    """Share of labelled words whose nearest labelled word (by cosine) has the same category.
+
+    Only labelled words compete as neighbours, so the score reads "are the kinds grouped?".
+    Chance level is about one over the number of categories. NaN if undefined."""
+    if len(rows) < 2 or len(set(labels.tolist())) < 2:
+        return float("nan")
+    vectors = torch.as_tensor(matrix)[torch.as_tensor(rows)].double()  # (n, dim)
+    sims = cosine_matrix(vectors)  # (n, n)
+    sims.fill_diagonal_(-math.inf)  # a word is not its own neighbour
+    nearest = sims.argmax(dim=1).numpy()  # (n,)
+    return float(np.mean(labels[nearest] == labels))
+
+
+def nearest_words(
+    matrix: np.ndarray, vocab: Vocabulary, word: str, k: int = 5
+) -> list[tuple[str, float]]:
+    """The ``k`` words with the highest cosine similarity to ``word`` ([PAD]/[UNK] skipped)."""
+    vectors = torch.as_tensor(np.asarray(matrix, dtype=np.float64))  # (vocab, dim)
+    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp(min=1e-12)
+    sims = unit @ unit[vocab.stoi[word]]  # (vocab,)
+    sims[[PAD_ID, UNK_ID, vocab.stoi[word]]] = -math.inf
+    top = torch.topk(sims, min(k, len(vocab) - 3))
+    return [(vocab.itos[i], float(s)) for s, i in zip(top.values, top.indices)]
+
+
+# ---------------------------------------------------------------- the trainer
+
+
+class Trainer:
+    """One student's training run: model, optimizer, batches, history and snapshots."""
+
+    def __init__(self, config: TrainConfig, corpus: Corpus | None = None):
+        self.config = cfg = config
+        self.corpus = corpus if corpus is not None else load_builtin(cfg.corpus)
+        self.vocab = self.corpus.vocabulary()
+        self.categories = {w: c for w, c in self.corpus.categories.items() if w in self.vocab}
+        self.label_rows, self.label_ids = labelled_rows(self.vocab, self.categories)
+        emb_cfg = EmbeddingConfig(
+            vocab_size=len(self.vocab), dim=cfg.dim, init=cfg.init, scale=cfg.init_scale,
+            seed=cfg.seed, padding_idx=PAD_ID, sparse=cfg.sparse,
+        )
+        n_classes = max(2, len(self.corpus.label_names))
+        self.model: nn.Module = build_model(cfg.model, emb_cfg, n_classes=n_classes)
+        self.optimizer = make_optimizer(
+            cfg.optimizer, param_groups(self.model), cfg.lr, cfg.weight_decay
+        )
+        self.sampler = BatchSampler(self.corpus, self.vocab, cfg)
+        self.generator = torch_generator(cfg.seed)  # batches, negatives, subsampling
+        self.step_count = 0
+        self.diverged = False
+        self.message = ""
+        self.last_batch = None
+        self.last_loss = float("nan")
+        self.callbacks: list = []  # each called as fn(trainer) after every step
+        self.history = History(max_points=cfg.history_points)
+        per_matrix = max(1, len(self.vocab) * cfg.dim * 4)
+        capacity = int(cfg.snapshot_budget_mb * 2**20 // per_matrix)
+        self.snapshots = Snapshots(
+            every=cfg.snapshot_every, capacity=max(4, min(cfg.max_snapshots, capacity))
+        )
+        self.snapshots.maybe_add(0, self.embedding_matrix)
+
+    def __repr__(self) -> str:
+        return f"Trainer({self.model!r}, optimizer={self.config.optimizer}, step={self.step_count})"
+
+    def fork(self) -> Trainer:
+        """An independent copy that can train ahead (to compute a quiz's answer) without
+        moving this run: same model, optimizer state, generator state and history."""
+        twin = copy.copy(self)
+        twin.model, twin.optimizer = copy.deepcopy((self.model, self.optimizer))
+        twin.generator = torch.Generator().set_state(self.generator.get_state())
+        twin.history = copy.deepcopy(self.history)
+        twin.snapshots = Snapshots(self.snapshots.every, self.snapshots.capacity,
+                                   list(self.snapshots.steps), list(self.snapshots.matrices))
+        twin.callbacks = []
+        return twin
+
+    def sample_batch(self):
+        """The next batch from this trainer's own seeded generator."""
+        return self.sampler.sample(self.generator)
+
+    def step(self, k: int = 1) -> int:
+        """Train ``k`` batches (fewer if the numbers blow up). Returns the steps done."""
+        done = 0
+        for _ in range(k):
+            if self.diverged:
+                break
+            self._one_step()
+            done += 1
+        return done
+
+    def _one_step(self) -> None:
+        batch = self.sample_batch()
+        self.model.train()
+        loss = self.model.loss(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.step_count += 1
+        self.last_batch, self.last_loss = batch, loss.item()
+        if not (math.isfinite(self.last_loss) and self._table_is_finite()):
+            self._stop_diverged()
+            return
+        self.history.add(self.step_count, self.last_loss, self.accuracy)
+        self.snapshots.maybe_add(self.step_count, self.embedding_matrix)
+        for callback in self.callbacks:
+            callback(self)
+
+    @torch.no_grad()
+    def _table_is_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+
+    def _stop_diverged(self) -> None:
+        self.diverged = True
+        cfg = self.config
+        what = "NaN (not a number)" if math.isnan(self.last_loss) else "infinite"
+        if math.isfinite(self.last_loss):
+            what = "finite, but the table's numbers overflowed"
+        advice = f"lower the learning rate (now {cfg.lr:g}), for example to {cfg.lr / 10:g}"
+        if cfg.init == "default" or cfg.init_scale > 1:
+            advice += ", or start from a smaller initialisation (normal with scale 0.1)"
+        self.message = (
+            f"Training stopped at step {self.step_count}: the loss became {what}. "
+            f"The updates were too large and the numbers blew up. To fix it, {advice}, "
+            "then press Reset."
+        )
+
+    @torch.no_grad()
+    def embedding_matrix(self) -> np.ndarray:
+        """(vocab, dim) a copy of the embedding table as float32 NumPy."""
+        return self.model.embedding.weight.detach().to(torch.float32).numpy().copy()
+
+    def last_finite_matrix(self) -> np.ndarray:
+        """The current table, or after a blow-up the last saved snapshot (finite)."""
+        return self.embedding_matrix() if not self.diverged else self.snapshots.matrices[-1]
+
+    @torch.no_grad()
+    def accuracy(self) -> float:
+        """Neighbour accuracy of the current table (NaN without categories)."""
+        return neighbour_accuracy(self.model.embedding.weight, self.label_rows, self.label_ids)
+
+    def nearest(self, word: str, k: int = 5) -> list[tuple[str, float]]:
+        return nearest_words(self.last_finite_matrix(), self.vocab, word, k)
+
+    def memory_bytes(self) -> int:
+        """Parameters + optimizer state + snapshots + batch tables: this session's footprint."""
+        tensors = list(self.model.parameters())
+        for state in self.optimizer.state.values():
+            tensors += [v for v in state.values() if torch.is_tensor(v)]
+        s = self.sampler
+        tensors += [v for v in vars(getattr(s, "pairs", s)).values() if torch.is_tensor(v)]
+        tensors += [v for v in vars(s).values() if torch.is_tensor(v)]
+        own = sum(t.numel() * t.element_size() for t in tensors)
+        return own + self.snapshots.nbytes

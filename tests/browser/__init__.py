@@ -1,0 +1,1 @@
+"""Browser tests: the real app served by ``streamlit run``, driven in headless Chromium."""

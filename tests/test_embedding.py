@@ -1,0 +1,76 @@
+"""The embedding table is a real nn.Embedding: lookup = weight rows, padding row zero, seeded."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from embedviz.embedding import INITS, EmbeddingConfig, lookup, make_embedding
+from embedviz.lookup import (
+    cosine_matrix,
+    integer_id_distances,
+    one_hot_vectors,
+    rows_to_show,
+    words_to_vectors,
+)
+
+
+@pytest.mark.parametrize("init", list(INITS))
+def test_lookup_rows_equal_weight_rows_and_padding_row_is_zero(init):
+    emb = make_embedding(EmbeddingConfig(vocab_size=12, dim=5, init=init, seed=7))
+    assert isinstance(emb, nn.Embedding) and emb.padding_idx == 0
+    ids = [3, 0, 3, 11]
+    out = lookup(emb, ids)
+    assert out.shape == (4, 5)
+    assert torch.equal(out, emb.weight.detach()[ids])
+    assert torch.count_nonzero(emb.weight[0]) == 0 and torch.count_nonzero(out[1]) == 0
+
+
+def test_same_seed_same_matrix_other_seed_other_matrix():
+    a = make_embedding(EmbeddingConfig(50, 8, seed=1)).weight
+    b = make_embedding(EmbeddingConfig(50, 8, seed=1)).weight
+    c = make_embedding(EmbeddingConfig(50, 8, seed=2)).weight
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_initialisations_have_the_promised_ranges():
+    w = make_embedding(EmbeddingConfig(2000, 16, init="uniform", scale=0.3)).weight[1:]
+    assert w.abs().max() <= 0.3 and w.abs().max() > 0.29
+    w = make_embedding(EmbeddingConfig(2000, 16, init="normal", scale=0.2)).weight[1:]
+    assert abs(w.std().item() - 0.2) < 0.01
+    w = make_embedding(EmbeddingConfig(2000, 16, init="default")).weight[1:]
+    assert abs(w.std().item() - 1.0) < 0.03
+
+
+def test_bad_configs_are_refused():
+    for cfg in (EmbeddingConfig(0, 4), EmbeddingConfig(5, 0), EmbeddingConfig(5, 4, init="x"),
+                EmbeddingConfig(5, 4, init="normal", scale=0)):
+        with pytest.raises(ValueError):
+            make_embedding(cfg)
+
+
+def test_pipeline_output_is_the_looked_up_rows():
+    p = words_to_vectors("the cat sat on the dog", "the cat sat on a mat",
+                         EmbeddingConfig(0, dim=4, seed=3), length=8)
+    assert p.output.shape == (8, 4) and p.n_numbers == 32
+    assert p.max_abs_diff == 0.0
+    np.testing.assert_array_equal(p.output, p.weight[p.encoded.ids])
+    assert p.encoded.unknown == ["dog"]
+
+
+def test_one_hot_vectors_are_orthogonal_and_feature_vectors_are_not():
+    oh = one_hot_vectors([2, 5, 7], 10)
+    assert oh.shape == (3, 10) and oh.sum() == 3
+    cos = cosine_matrix(oh)
+    np.testing.assert_allclose(cos, np.eye(3))
+    v = np.array([[1.0, 0, 1], [1.0, 0, 0.8], [0, 1.0, 0]])
+    expected = torch.nn.functional.cosine_similarity(
+        torch.tensor(v[0]), torch.tensor(v[1]), dim=0).item()
+    assert cosine_matrix(v)[0, 1] == pytest.approx(expected)
+
+
+def test_integer_distances_and_rows_to_show():
+    d = {(a, b): x for a, b, x in integer_id_distances({"cat": 34, "dog": 2, "london": -15})}
+    assert d[("cat", "dog")] == 32 and d[("dog", "london")] == 17
+    assert rows_to_show(10, [3]) == list(range(10))
+    assert rows_to_show(1000, [500], limit=60) == [0, 1, 499, 500, 501]
