@@ -17,6 +17,7 @@ tokenizer of lesson 1, so the app has one tokenizer and one vocabulary builder.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import unicodedata
 from collections import Counter
@@ -103,7 +104,7 @@ def _read_categories(path: Path) -> dict[str, str]:
     return cats
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_builtin(name: str) -> Corpus:
     """Read a built-in corpus from ``data/`` (read-only, shared by every session)."""
     if name == "things":
@@ -163,7 +164,13 @@ def corpus_from_text(text: str) -> Corpus:
 
 
 def decode_upload(data: bytes) -> str:
-    """Bytes of an uploaded .txt as text: UTF-8 (with or without BOM), else a clear problem."""
+    """Bytes of an uploaded .txt as text: UTF-8 (with or without BOM) or UTF-16 with its BOM
+    (what Windows Notepad calls "Unicode"); anything else is a clear problem."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # reported below
     if b"\x00" in data[:4096]:
         raise CorpusProblem(
             "This file looks binary (it contains zero bytes), not plain text. "

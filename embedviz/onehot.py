@@ -115,8 +115,7 @@ def check_forward(
     X = one_hot(ids_t, weight.shape[0])  # (n, V)
     via_matmul = X @ weight  # (n, d)
     via_lookup = embedding_layer(weight, padding_idx)(ids_t)  # (n, d)
-    diff = (via_matmul - via_lookup).abs().max().item() if len(ids_t) else 0.0
-    return ForwardCheck(X, via_matmul, via_lookup, diff)
+    return ForwardCheck(X, via_matmul, via_lookup, largest_difference(via_matmul, via_lookup))
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ class BackwardCheck:
 
     @property
     def max_abs_diff(self) -> float:
-        return self.difference.abs().max().item()
+        return largest_difference(self.via_matmul, self.via_embedding)
 
     def nonzero_rows(self) -> list[int]:
         """Rows of nn.Embedding's gradient holding any non-zero number."""
@@ -176,6 +175,23 @@ def check_backward(
         sparse_grad=grad if grad.is_sparse else None,
         padding_idx=padding_idx,
     )
+
+
+def largest_difference(a: torch.Tensor, b: torch.Tensor) -> float:
+    """max |a - b| over all numbers (0.0 means the same numbers, exactly)."""
+    return (a - b).abs().max().item() if a.numel() else 0.0
+
+
+def largest_outside(grad: torch.Tensor, rows: Sequence[int]) -> float:
+    """max |grad| over the rows *not* listed (0.0 for an untouched rest)."""
+    keep = torch.ones(grad.shape[0], dtype=torch.bool)
+    keep[list(rows)] = False
+    return grad[keep].abs().max().item() if keep.any() else 0.0
+
+
+def upstream_sums(ids: Sequence[int], grad_out: torch.Tensor) -> dict[int, torch.Tensor]:
+    """For each distinct ID, the sum of the rows of dY at its positions: its gradient row."""
+    return {i: grad_out[pos].sum(dim=0) for i, pos in positions_by_row(ids).items()}  # (d,)
 
 
 def positions_by_row(ids: Sequence[int]) -> dict[int, list[int]]:
@@ -343,6 +359,7 @@ class Timing:
     lookup_forward: float
     onehot_forward_backward: float
     lookup_forward_backward: float
+    sparse_lookup_forward_backward: float  # nn.Embedding(sparse=True): no dense V x d grad
 
     @property
     def forward_ratio(self) -> float:
@@ -367,13 +384,15 @@ def time_paths(
 
     Runs on whatever thread count torch has (the app and the bench set one thread). The
     one-hot path includes building X, as it must; both backward passes make a fresh dense
-    W.grad, as training with ``zero_grad(set_to_none=True)`` does.
+    W.grad, as training with ``zero_grad(set_to_none=True)`` does; the sparse lookup makes
+    a sparse one.
     """
     g = torch_generator(seed)
     weight = torch.randn(vocab_size, dim, generator=g)  # (V, d)
     ids = torch.randint(vocab_size, (batch,), generator=g)  # (n,)
     grad_out = torch.randn(batch, dim, generator=g)  # (n, d)
     emb = embedding_layer(weight)
+    sparse_emb = embedding_layer(weight, sparse=True)
     W = weight.clone().requires_grad_(True)
 
     def onehot_fwd():
@@ -392,6 +411,10 @@ def time_paths(
         emb.weight.grad = None
         emb(ids).backward(grad_out)
 
+    def sparse_lookup_fwd_bwd():
+        sparse_emb.weight.grad = None
+        sparse_emb(ids).backward(grad_out)
+
     def t(fn):
         return median_seconds(fn, repeats, min_seconds)
 
@@ -402,6 +425,7 @@ def time_paths(
         lookup_forward=t(lookup_fwd),
         onehot_forward_backward=t(onehot_fwd_bwd) if backward else nan,
         lookup_forward_backward=t(lookup_fwd_bwd) if backward else nan,
+        sparse_lookup_forward_backward=t(sparse_lookup_fwd_bwd) if backward else nan,
     )
 
 

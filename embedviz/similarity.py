@@ -99,10 +99,25 @@ def nearest_to_vector(words, matrix, query, k=10, metric="cosine", exclude=(), n
     return [Neighbour(words[i], float(scores[i])) for i in best]
 
 
+class UnknownWords(ValueError):
+    """Words the vocabulary does not have; ``.words`` names them."""
+
+    def __init__(self, words: Sequence[str]):
+        self.words = list(words)
+        super().__init__("not in the vocabulary: " + ", ".join(map(repr, self.words)))
+
+
+def _indices(index: dict[str, int], words: Sequence[str]) -> list[int]:
+    missing = [w for w in words if w not in index]
+    if missing:
+        raise UnknownWords(missing)
+    return [index[w] for w in words]
+
+
 def neighbours(words, matrix, word, k=10, metric="cosine", norms=None, index=None):
     """The ``k`` nearest words to ``word`` (itself left out), nearest first."""
     index = index if index is not None else {w: i for i, w in enumerate(words)}
-    i = index[word]
+    (i,) = _indices(index, [word])
     query = np.asarray(matrix[i], dtype=np.float32)
     return nearest_to_vector(words, matrix, query, k, metric, exclude=[i], norms=norms)
 
@@ -117,7 +132,7 @@ def analogy_vector(matrix, a: int, b: int, c: int) -> np.ndarray:
 def analogy(words, matrix, a, b, c, k=5, norms=None, index=None, exclude_inputs=True):
     """Answers to ``a - b + c`` (king - man + woman), by cosine, best first."""
     index = index if index is not None else {w: i for i, w in enumerate(words)}
-    ia, ib, ic = index[a], index[b], index[c]
+    ia, ib, ic = _indices(index, [a, b, c])
     target = analogy_vector(matrix, ia, ib, ic)
     exclude = sorted({ia, ib, ic}) if exclude_inputs else []
     return nearest_to_vector(words, matrix, target, k, "cosine", exclude=exclude, norms=norms)
@@ -145,3 +160,17 @@ def split_known(words: Sequence[str], known) -> tuple[list[str], list[str]]:
         seen.add(w)
         (found if w in known else missing).append(w)
     return found, missing
+
+
+def across_categories(words: Sequence[str], categories: dict[str, str], n: int) -> list[str]:
+    """Up to ``n`` words taking one from each category in turn; uncategorised ones last."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(categories.get(w) or "other", []).append(w)
+    order = sorted(groups, key=lambda c: c == "other")  # words without a category last
+    out, queues = [], [list(groups[c]) for c in order]
+    while len(out) < n and any(queues):
+        for q in queues:
+            if q and len(out) < n:
+                out.append(q.pop(0))
+    return out

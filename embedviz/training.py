@@ -103,7 +103,7 @@ class TrainConfig:
         """Names of the fields that differ from ``other`` (all of them if there is none)."""
         if other is None:
             return list(asdict(self))
-        mine, theirs = asdict(self), asdict(other)
+        mine, theirs = asdict(self), vars(other)
         return [k for k in mine if mine[k] != theirs[k]]
 
 
@@ -278,12 +278,16 @@ class History:
     points are merged and the stride doubles, so the curve always covers the whole run.
     """
 
-    max_points: int = 400
+    max_points: int = 400  # an even number: points are merged in pairs
     stride: int = 1
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)  # NaN where not defined
     _pending: list[float] = field(default_factory=list, repr=False)
+
+    def start(self, accuracy: float) -> None:
+        """The point at step 0: no loss yet, the accuracy of the random table."""
+        self.steps, self.loss, self.accuracy = [0], [float("nan")], [accuracy]
 
     def add(self, step: int, loss: float, accuracy_fn) -> None:
         self._pending.append(loss)
@@ -293,14 +297,18 @@ class History:
         self.loss.append(float(np.mean(self._pending)))
         self.accuracy.append(accuracy_fn())
         self._pending.clear()
-        if len(self.steps) > self.max_points:
+        if len(self.steps) - 1 >= self.max_points:  # the step-0 point is not counted
             self._halve()
 
     def _halve(self) -> None:
-        n = len(self.steps) // 2 * 2
-        self.loss = [(a + b) / 2 for a, b in zip(self.loss[:n:2], self.loss[1:n:2])]
-        self.steps = self.steps[1:n:2]
-        self.accuracy = self.accuracy[1:n:2]
+        """Merge points (s, 2s), (3s, 4s), ... into 2s, 4s, ...: the step-0 point stays."""
+        start = self.steps[:1] == [0]
+        head = slice(0, 1 if start else 0)
+        steps, loss, acc = (x[head.stop:] for x in (self.steps, self.loss, self.accuracy))
+        n = len(steps) // 2 * 2
+        self.steps = self.steps[head] + steps[1:n:2]
+        self.loss = self.loss[head] + [(a + b) / 2 for a, b in zip(loss[:n:2], loss[1:n:2])]
+        self.accuracy = self.accuracy[head] + acc[1:n:2]
         self.stride *= 2
 
     def __len__(self) -> int:
@@ -417,6 +425,7 @@ class Trainer:
             every=cfg.snapshot_every, capacity=max(4, min(cfg.max_snapshots, capacity))
         )
         self.snapshots.maybe_add(0, self.embedding_matrix)
+        self.history.start(self.accuracy())
 
     def __repr__(self) -> str:
         return f"Trainer({self.model!r}, optimizer={self.config.optimizer}, step={self.step_count})"

@@ -1,4 +1,438 @@
+"""Lesson 3: train a small embedding layer live, in this session, and watch the space organise."""
+
+import hashlib
+
+import numpy as np
 import streamlit as st
 
-st.title("Train it live")
-st.info("This lesson is being built.")
+from embedviz import corpora
+from embedviz.embedding import INITS
+from embedviz.figures import training as figs
+from embedviz.model import MODEL_KINDS
+from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
+from embedviz.seeding import MAX_SEED, numpy_rng
+from embedviz.text import PAD_ID, UNK_ID
+from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
+from ui import BIND
+from ui.guard import guarded
+from ui.quiz import predict_then_reveal
+from ui.text import capped, md_escape
+
+TICK_SECONDS = 0.5  # one live refresh; a tick costs well under 50 ms (bench/train_tick.py)
+LOOK_AHEAD = 200  # steps the quiz looks into the future
+TRAIL_SNAPSHOTS = 6
+REPLAY_FRAMES = 60
+MAX_UPLOAD_MB = 1
+
+DIMS = [2, 3, 4, 8, 16, 32, 64, 128]
+LRS = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
+DECAYS = [0.0, 0.0001, 0.001, 0.01, 0.1]
+BATCHES = [16, 32, 64, 128, 256, 512]
+SUBSAMPLES = [0.0, 0.0001, 0.001, 0.01]
+SCALES = [0.01, 0.03, 0.1, 0.3, 1.0]
+SPEEDS = [1, 2, 5, 10, 20, 50]
+CORPUS_NAMES = {**corpora.BUILTIN, corpora.USER: "Your own text (paste or upload)"}
+SETTING_NAMES = {
+    "corpus": "corpus", "model": "model", "dim": "dimension", "init": "initialisation",
+    "init_scale": "initial scale", "optimizer": "optimizer", "lr": "learning rate",
+    "weight_decay": "weight decay", "batch_size": "batch size", "window": "window",
+    "negatives": "negatives", "subsample": "subsampling", "seed": "seed",
+}
+
+state = st.session_state
+
+
+def _on_corpus_change() -> None:
+    """The reviews are labelled sentences: the classifier is the model made for them."""
+    if state.get("train_corpus") == "reviews":
+        state["train_model"] = "classifier"
+    elif state.get("train_model") == "classifier":
+        state["train_model"] = "skipgram"
+
+
+def _toggle_play() -> None:
+    state["train__playing"] = not state.get("train__playing", False)
+
+
+def _step_once() -> None:
+    state["train__playing"] = False
+    trainer = state.get("train_trainer")
+    if trainer is not None:
+        trainer.step(1)
+
+
+def _reset() -> None:
+    state["train__playing"] = False
+    state["train__reset"] = True
+    state.pop("train_trainer", None)
+
+
+# ---- Title -----------------------------------------------------------------------------------
+st.title("3 · Train it live")
+st.markdown(
+    "Until now the embedding table was random. Here you **train** one, in your own session, "
+    "with real PyTorch: each step takes a batch of examples from a text, computes a loss, "
+    "back-propagates and lets an optimizer nudge the rows. Press **Play** and watch words of "
+    "the same kind gather, although nobody told the model what the kinds are."
+)
+
+# ---- Settings --------------------------------------------------------------------------------
+with st.expander("Model and training settings", expanded=True):
+    c1, c2, c3, c4 = st.columns([1.4, 1.4, 1, 1])
+    corpus_name = c1.selectbox(
+        "Corpus", list(CORPUS_NAMES), format_func=CORPUS_NAMES.get, key="train_corpus",
+        bind=BIND, on_change=_on_corpus_change,
+        help="What the model reads. 'Six kinds of things' is made for word2vec; the reviews "
+        "have a label per sentence, for the classifier.",
+    )
+    model_kind = c2.selectbox(
+        "Model", list(MODEL_KINDS), format_func=MODEL_KINDS.get, key="train_model", bind=BIND,
+        help="Skip-gram: a word predicts its neighbours. CBOW: the neighbours predict the "
+        "word. Classifier: the average of a sentence's vectors predicts its label.",
+    )
+    dim = c3.select_slider("Dimension", DIMS, value=16, key="train_dim", bind=BIND,
+                           help="Numbers per word. With 2 the picture is the table itself.")
+    optimizer = c4.selectbox("Optimizer", list(OPTIMIZERS), index=2,
+                             format_func=OPTIMIZERS.get, key="train_optimizer", bind=BIND)
+    c1, c2, c3, c4 = st.columns(4)
+    lr = c1.select_slider("Learning rate", LRS, value=0.005, key="train_lr", bind=BIND,
+                          help="Adam likes 0.001 to 0.01. Plain SGD here needs 1 to 30 (the "
+                          "loss is a mean over the batch, so each row's gradient is small).")
+    weight_decay = c2.select_slider(
+        "Weight decay", DECAYS, value=0.0, key="train_weight_decay", bind=BIND,
+        disabled=optimizer == "sparse_adam",
+        help="Pulls every weight towards zero each step. SparseAdam cannot do it.",
+    )
+    batch_size = c3.select_slider("Batch size", BATCHES, value=128, key="train_batch", bind=BIND)
+    seed = c4.number_input("Seed", 0, MAX_SEED, 0, key="train_seed", bind=BIND,
+                           help="Same seed and settings: the same numbers, for everyone.")
+    word2vec = model_kind != "classifier"
+    c1, c2, c3, c4, c5 = st.columns(5)
+    window = c1.slider("Window", 1, 5, 2, key="train_window", bind=BIND, disabled=not word2vec,
+                       help="How many words on each side count as neighbours.")
+    negatives = c2.slider("Negatives", 1, 20, 5, key="train_negatives", bind=BIND,
+                          disabled=not word2vec,
+                          help="Random 'not a neighbour' words per example.")
+    subsample = c3.select_slider(
+        "Subsampling t", SUBSAMPLES, value=0.001, key="train_subsample", bind=BIND,
+        format_func=lambda t: "off" if t == 0 else f"{t:g}", disabled=not word2vec,
+        help="word2vec skips very frequent words ('the', 'a') most of the time.",
+    )
+    init = c4.selectbox("Initialisation", list(INITS), index=2, format_func=INITS.get,
+                        key="train_init", bind=BIND)
+    init_scale = c5.select_slider("Initial scale", SCALES, value=0.1, key="train_init_scale",
+                                  bind=BIND, disabled=init == "default")
+
+# ---- The corpus ------------------------------------------------------------------------------
+user_corpus, corpus_digest = None, corpus_name
+if corpus_name == corpora.USER:
+    with st.container(border=True):
+        st.markdown(
+            f"**Your own text.** Paste it or upload a `.txt` file (UTF-8, up to "
+            f"{MAX_UPLOAD_MB} MB; only the first {corpora.MAX_USER_CHARS:,} characters are "
+            f"used). It needs at least {corpora.MIN_WORDS} words and {corpora.MIN_VOCAB} "
+            "different words that appear twice or more. Your text stays in your session and "
+            "is not part of the page's link."
+        )
+        left, right = st.columns(2)
+        pasted = left.text_area("Paste a text", key="train__paste", height=150)
+        upload = right.file_uploader("…or upload a .txt file", type=["txt"], key="train__upload",
+                                     max_upload_size=MAX_UPLOAD_MB)
+        text = pasted
+        if upload is not None:
+            try:
+                text = corpora.decode_upload(upload.getvalue())
+            except corpora.CorpusProblem as problem:
+                st.warning(str(problem))
+                st.stop()
+            right.caption("Using the uploaded file:")
+            right.text(upload.name[:80])
+        text = capped(text, corpora.MAX_USER_CHARS, "text")
+        if not text.strip():
+            st.info("Paste a text or upload a file to train on it.")
+            st.stop()
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        if state.get("train__user_digest") != digest:
+            try:
+                state["train__user_corpus"] = corpora.corpus_from_text(text)
+            except corpora.CorpusProblem as problem:
+                state.pop("train__user_corpus", None)
+                state["train__user_problem"] = str(problem)
+            else:
+                state.pop("train__user_problem", None)
+            state["train__user_digest"] = digest
+        if "train__user_problem" in state:
+            st.warning(state["train__user_problem"])
+            st.stop()
+        user_corpus, corpus_digest = state["train__user_corpus"], f"user:{digest}"
+
+corpus = user_corpus if user_corpus is not None else corpora.load_builtin(corpus_name)
+if model_kind == "classifier" and not corpus.is_labelled:
+    st.info("The classifier needs a label for every sentence, and only the reviews corpus has "
+            "them. Training **skip-gram** on this text instead.")
+    model_kind = "skipgram"
+if optimizer == "sparse_adam" and weight_decay > 0:
+    st.info("SparseAdam cannot do weight decay, so weight decay is off (0) for this run.")
+    weight_decay = 0.0
+
+config = TrainConfig(
+    corpus=corpus.name, model=model_kind, dim=dim, init=init, init_scale=init_scale,
+    optimizer=optimizer, lr=lr, weight_decay=weight_decay, batch_size=batch_size,
+    window=window, negatives=negatives, subsample=subsample, seed=int(seed),
+)
+
+# ---- The trainer lives in this session only -------------------------------------------------
+trainer = state.get("train_trainer")
+built_for = (repr(config), corpus_digest)  # by value: survives a reload of the module
+if trainer is None or state.get("train__built_for") != built_for:
+    if trainer is not None:
+        changed = [SETTING_NAMES.get(k, k) for k in config.changes_from(trainer.config)]
+        if state["train__built_for"][1] != corpus_digest and "corpus" not in changed:
+            changed.insert(0, "text")
+        st.info(
+            f"You changed the {', '.join(changed) or 'settings'}: these define the model, so a "
+            f"new one was built from step 0 (the old one had trained {trainer.step_count} "
+            "steps). Press Play to train it."
+        )
+    elif state.pop("train__reset", False):
+        st.success("Reset: a fresh model from step 0, with the same seed and settings.")
+    with st.spinner("Building the model…"):
+        trainer = Trainer(config, corpus)
+    state["train_trainer"] = trainer
+    state["train__built_for"] = built_for
+    state["train__playing"] = False
+    for key in ("train__basis", "train__quiz", "train__fig_space", "train__fig_curves"):
+        state.pop(key, None)
+
+vocab = trainer.vocab
+drawn_rows = np.arange(2, len(vocab))  # every word but [PAD] and [UNK]
+drawn_words = [vocab.itos[i] for i in drawn_rows]
+categories = trainer.categories
+n_kinds = len(set(categories.values()))
+view_categories = categories or {  # a text without categories: its most frequent words
+    w: "most frequent words" for w in drawn_words[:40]  # the vocabulary is by frequency
+}
+if "train__basis" not in state:
+    snap = trainer.snapshots
+    state["train__basis"] = fit_fixed_basis(snap.matrices[-1], drawn_rows, snap.steps[-1])
+    state["train__half_width"] = None
+
+# ---- View settings ---------------------------------------------------------------------------
+label_words = sorted(categories, key=lambda w: (categories[w], w))
+word_options = label_words + sorted(w for w in drawn_words if w not in categories)
+default_word = next((w for w in ("cat", "great", "the") if w in vocab), word_options[0])
+v1, v2, v3, v4 = st.columns([1.2, 1, 1, 1])
+focus = v1.selectbox(
+    "Nearest words to", word_options, index=word_options.index(default_word),
+    key="train_word", bind=BIND, help="Its nearest words by cosine similarity, updated live.",
+)
+speed = v2.select_slider("Speed: steps per refresh", SPEEDS, value=10, key="train_speed",
+                         bind=BIND, help=f"The view refreshes every {TICK_SECONDS:g} s.")
+trails = v3.toggle("Trails", value=True, key="train_trails", bind=BIND,
+                   help=f"Lines through the last {TRAIL_SNAPSHOTS} saved positions of each word.")
+labels = v4.toggle("Words on the points", value=True, key="train_labels", bind=BIND,
+                   help="Hover a point to see its word in any case.")
+
+# ---- Play / Pause / Step / Reset -------------------------------------------------------------
+playing = state.get("train__playing", False) and not trainer.diverged
+b1, b2, b3, b4 = st.columns([1, 1, 1, 3])
+b1.button("❚❚ Pause" if playing else "▶ Play", on_click=_toggle_play, type="primary",
+          key="train__play", width="stretch", disabled=trainer.diverged)
+b2.button("Step (one batch)", on_click=_step_once, key="train__step",
+          width="stretch", disabled=trainer.diverged)
+b3.button("↺ Reset", on_click=_reset, key="train__reset_button", width="stretch")
+b4.caption(
+    f"{MODEL_KINDS[config.model]} on “{md_escape(corpus.title)}”: {len(vocab):,} words "
+    f"(with [PAD] and [UNK]) × {config.dim} dimensions, {corpus.n_words:,} running words. "
+    "Changing a setting above builds a new model."
+)
+
+
+def chance_level() -> float | None:
+    return 1.0 / n_kinds if n_kinds >= 2 else None
+
+
+def accuracy_label() -> str:
+    return "separation" if corpus.is_labelled and config.model == "classifier" else "neighbour accuracy"
+
+
+@guarded
+def live_view() -> None:
+    """Redrawn every tick while playing: train `speed` steps, then draw what changed."""
+    trainer = state["train_trainer"]
+    if state.get("train__playing") and not trainer.diverged:
+        trainer.step(speed)
+        if trainer.diverged:
+            state["train__playing"] = False
+            st.rerun()  # the whole page: stop the timer, show the message
+    if trainer.diverged:
+        st.error(trainer.message)
+    hist = trainer.history
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Step", f"{trainer.step_count:,}")
+    m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.4f}")
+    acc = trainer.accuracy() if not trainer.diverged else float("nan")
+    m3.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
+              help="Share of category words whose nearest category word (by cosine) is of "
+              "the same kind." + (f" Chance is about {chance_level():.0%}." if chance_level() else ""))
+    m4.metric("Saved snapshots", f"{len(trainer.snapshots)}",
+              help=f"One every {trainer.snapshots.every} steps, for the replay below.")
+
+    matrix = trainer.last_finite_matrix()  # (vocab, dim)
+    basis = state["train__basis"]
+    points = basis.project(matrix[drawn_rows])  # (words, 2)
+    state["train__half_width"] = half = grow_half_width(state.get("train__half_width"), points)
+    trail = None
+    if trails:
+        recent = trainer.snapshots.matrices[-TRAIL_SNAPSHOTS:] + [matrix]
+        trail = np.stack([basis.project(m[drawn_rows]) for m in recent])  # (t, words, 2)
+    near = trainer.nearest(focus, k=6)
+
+    title = f"The embedding space at step {trainer.step_count:,}"
+    space = figs.space_parts(
+        points, drawn_words, view_categories, half_width=half, axis_titles=basis.axis_titles(),
+        trails=trail, focus=focus, neighbours=[w for w, _ in near[:3]], show_labels=labels,
+    )
+    curves = figs.curves_parts(
+        hist.steps, hist.loss, hist.accuracy, chance=chance_level(),
+        accuracy_label=accuracy_label(), neighbours=near, categories=view_categories, word=focus,
+    )
+    # The two charts live in the session and are redrawn in place: much cheaper per tick.
+    state["train__fig_space"] = figs.new_or_redraw(
+        state.get("train__fig_space"), *space, title=title, height=700)
+    state["train__fig_curves"] = figs.new_or_redraw(
+        state.get("train__fig_curves"), *curves, height=760)
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(state["train__fig_space"], key="train__space",
+                        config={"displaylogo": False})
+        if basis.raw:
+            st.caption("The dimension is 2, so these are the table's raw coordinates: no "
+                       "projection, nothing hidden.")
+        else:
+            st.caption(
+                f"A PCA view fitted once, on the table at step {basis.fitted_at}, and kept "
+                "fixed: a point moves only because training moved its vector. The axes grow "
+                "when the cloud spreads. Refit once the groups form to turn the view to them."
+            )
+        if not basis.raw and st.button("Refit the view to this step", key="train__refit"):
+            state["train__basis"] = fit_fixed_basis(matrix, drawn_rows, trainer.step_count)
+            state["train__half_width"] = None
+            st.rerun(scope="fragment")
+    with right:
+        st.plotly_chart(state["train__fig_curves"], key="train__curves",
+                        config={"displaylogo": False})
+        if chance_level() is None:
+            st.caption("Your text has no word categories, so there is no accuracy to "
+                       "measure: watch the loss and the nearest words instead.")
+
+
+tick = TICK_SECONDS if playing else None
+st.fragment(run_every=tick)(live_view)()
+
+# ---- Predict, then reveal -------------------------------------------------------------------
+st.header("Where will the words go?")
+
+
+def make_question() -> dict:
+    """Train a copy of the model ahead, to know the answer; the real run is not touched.
+
+    The options: the answer, today's nearest word, and words of the chosen word's own kind
+    and of other kinds (so the category alone does not give the answer away)."""
+    ahead = trainer.fork()
+    ahead.step(LOOK_AHEAD)
+    now = trainer.nearest(focus, k=4)
+    future = ahead.nearest(focus, k=1)[0] if not ahead.diverged else None
+    picked = {now[0][0]} | ({future[0]} if future else set())
+    rng = numpy_rng(config.seed + trainer.step_count)
+    kind = categories.get(focus)
+    same = sorted(w for w in categories if categories[w] == kind and w != focus)
+    other = sorted(w for w in categories if categories[w] != kind)
+    pool = [w for w, _ in trainer.nearest(focus, k=8)] if not categories else []
+    for group, n in ((same, 2), (other, 1), (pool, 3)):
+        group = [w for w in group if w not in picked]
+        picked |= set(rng.choice(group, min(n, len(group)), replace=False).tolist()) if group else set()
+    options = sorted(picked)
+    return dict(step=trainer.step_count, word=focus, now=now, future=future, options=options,
+                ahead_step=ahead.step_count, ahead_diverged=ahead.diverged)
+
+
+if trainer.diverged:
+    st.info("The question waits for a model that trains: press Reset.")
+else:
+    quiz = state.get("train__quiz")
+    again = st.button("Ask about the model as it is now", key="train__new_question",
+                      help="A new question from the current step.")
+    if quiz is None or quiz["word"] != focus or again:
+        with st.spinner(f"Training a copy {LOOK_AHEAD} steps ahead…"):
+            state["train__quiz"] = quiz = make_question()
+    if quiz["future"] is None:
+        st.info(f"Within {LOOK_AHEAD} steps this model blows up, so there is no answer to "
+                "predict: lower the learning rate.")
+    else:
+        nearest_now, sim_now = quiz["now"][0]
+        answer, sim_future = quiz["future"]
+        stayed = "the same word as" if answer == nearest_now else "a different word from"
+        predict_then_reveal(
+            "train__quiz_question",
+            f"At step {quiz['step']:,} the nearest word to **{md_escape(focus)}** is "
+            f"**{md_escape(nearest_now)}**. After {LOOK_AHEAD} more steps (step "
+            f"{quiz['ahead_step']:,}), which word will be nearest?",
+            quiz["options"],
+            answer,
+            f"A copy of your model trained {LOOK_AHEAD} steps ahead: at step "
+            f"{quiz['ahead_step']:,} the nearest word to **{md_escape(focus)}** is "
+            f"**{md_escape(answer)}** (cosine {sim_future:.2f}), {stayed} at step "
+            f"{quiz['step']:,} (**{md_escape(nearest_now)}**, cosine {sim_now:.2f}). Training is "
+            "deterministic: your own model reaches exactly this at that step if you keep the "
+            "settings, so press Play and check. Words that share contexts get pushed the same "
+            "way by the gradient, so they end up near each other.",
+            context=(id(trainer), quiz["step"], focus),
+        )
+
+# ---- Replay ----------------------------------------------------------------------------------
+st.header("Replay the training")
+if st.toggle("Show the replay of saved snapshots", value=False, key="train_replay", bind=BIND):
+    snaps = trainer.snapshots
+    pick = np.unique(np.linspace(0, len(snaps) - 1, min(REPLAY_FRAMES, len(snaps))).astype(int))
+    basis = state["train__basis"]
+    frames = [basis.project(snaps.matrices[i][drawn_rows]) for i in pick]
+    half = grow_half_width(state.get("train__half_width"), np.concatenate(frames))
+    if len(pick) < 2:
+        st.info("Nothing to replay yet: train a few dozen steps first.")
+    else:
+        st.plotly_chart(
+            figs.replay_figure(
+                [snaps.steps[i] for i in pick], frames, drawn_words, view_categories,
+                half_width=half, axis_titles=basis.axis_titles(), show_labels=labels,
+            ),
+            key="train__replay_chart", config={"displaylogo": False},
+        )
+        st.caption(
+            f"{len(pick)} of the {len(snaps)} saved snapshots (steps 0 to {snaps.steps[-1]:,}), "
+            "in the same fixed view as above. The replay runs in your browser; it shows the "
+            "snapshots saved when the page last ran fully: pause and toggle it again to add "
+            "newer ones."
+        )
+
+with st.expander("What is happening in one step?"):
+    st.markdown(
+        f"""
+1. **Sample a batch** of {config.batch_size} examples with this session's own seeded random
+   generator. Skip-gram: (word, real neighbour) pairs plus {config.negatives} random
+   *negative* words each; CBOW: the neighbours and the middle word; classifier: sentences
+   and their labels.
+2. **Look up** the rows of the batch's words in the embedding table (`nn.Embedding`).
+3. **Loss**: skip-gram and CBOW want a high dot product with the real neighbour and a low one
+   with the random words (`-log σ(u·v) - Σ log σ(-u·n)`); the classifier uses cross-entropy.
+4. **Backward**: only the looked-up rows get a gradient (lesson 4). Row {PAD_ID} (`[PAD]`) never
+   does; row {UNK_ID} (`[UNK]`) only if the text has unknown words.
+5. **Optimizer step** ({OPTIMIZERS[config.optimizer]}, learning rate {config.lr:g}).
+
+The neighbour accuracy is the share of category words whose nearest other category word (by
+cosine) is of the same kind: about {f"{chance_level():.0%}" if chance_level() else "—"} by
+chance, 100% when the kinds are perfectly grouped. This session keeps about
+{trainer.memory_bytes() / 2**20:.1f} MB for your model, optimizer, batches and snapshots.
+"""
+    )

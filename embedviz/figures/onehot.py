@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,6 +29,7 @@ class Panel:
 
     values: np.ndarray  # (rows, cols)
     title: str
+    subtitle: str  # smaller second line: the shape, and what the matrix is
     row_labels: Sequence[str]
     col_labels: Sequence[str]
     outlines: dict[int, str] = field(default_factory=dict)  # row position -> colour
@@ -45,10 +46,14 @@ def id_colors(ids: Sequence[int]) -> dict[int, str]:
     return colors
 
 
-def _plain(label: str, n: int = 14) -> str:
-    """Plotly reads labels as a little HTML: escape them, and keep them short."""
+def _short(label: str, n: int = 14) -> str:
     label = str(label)
-    return html.escape(label if len(label) <= n else label[: n - 1] + "…")
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _plain(label: str) -> str:
+    """Plotly reads labels as a little HTML: escape them, and keep them short."""
+    return html.escape(_short(label))
 
 
 def _cell_text(panel: Panel) -> np.ndarray:
@@ -58,73 +63,111 @@ def _cell_text(panel: Panel) -> np.ndarray:
     return text
 
 
+ASSUMED_WIDTH_PX = 850  # plot area of the wide layout's main column; sizes gaps and titles
+CHAR_PX = 9  # an average tick-label character at FONT_SIZE - 2
+OPERATOR_PX = 44
+TITLE_CHAR_PX = 9.5
+SUBTITLE_CHAR_PX = 7
+MIN_TEXT_CELL_PX = 22  # narrower cells show colour only (values on hover)
+
+
 def side_by_side(
     panels: Sequence[Panel], operators: Sequence[str], title: str | None = None
 ) -> go.Figure:
-    """Matrices in a row with operators between them; equal cell sizes, first rows aligned."""
+    """Matrices in a row with operators between them; equal cell sizes, first rows aligned.
+
+    A panel whose row labels repeat its left neighbour's shows none; the gap before a panel
+    is sized for its labels plus the operator, so the two never overlap.
+    """
     n_rows = max(p.values.shape[0] for p in panels)
-    widths = [max(p.values.shape[1], 2) for p in panels]
-    fig = make_subplots(
-        rows=1,
-        cols=len(panels),
-        column_widths=[w / sum(widths) for w in widths],
-        subplot_titles=[p.title for p in panels],
-        horizontal_spacing=min(0.07, 0.3 / max(1, len(panels) - 1)),
-    )
+    domains = _domains(panels, operators)
     cells = sum(p.values.size for p in panels)
-    for k, p in enumerate(panels, start=1):
+    traces, axes, notes, outlines = [], {}, [], []
+    for k, (p, (x0, x1)) in enumerate(zip(panels, domains), start=1):
         rows, cols = p.values.shape
-        show = cells <= 1200 and p.values.size <= 600
+        cell_px = (x1 - x0) * ASSUMED_WIDTH_PX / cols
+        min_px = MIN_TEXT_CELL_PX / 2 if p.value_format == ".0f" else MIN_TEXT_CELL_PX
+        show = cells <= 1200 and p.values.size <= 600 and cell_px >= min_px
+        if p.value_format == ".2f" and cell_px < 42:  # "-0.25" needs ~42 px to be legible
+            p = replace(p, value_format=".1f")
         trace = matrix_heatmap(
-            p.values,
-            [_plain(r) for r in p.row_labels],
-            [_plain(c) for c in p.col_labels],
-            zmax=p.zmax,
-            show_values=show,
-            value_format=p.value_format,
+            p.values, [_plain(r) for r in p.row_labels], [_plain(c) for c in p.col_labels],
+            zmax=p.zmax, show_values=show, value_format=p.value_format,
         ).data[0]
-        trace.showscale = False
+        trace.update(showscale=False, xaxis=f"x{k}", yaxis=f"y{k}")
         if show:
             trace.text = _cell_text(p)
-        fig.add_trace(trace, row=1, col=k)
-        fig.update_yaxes(
-            range=[n_rows - 0.5, -0.5],
-            tickmode="array",
-            tickvals=list(range(rows)),
-            ticktext=[_plain(r) for r in p.row_labels],
-            showgrid=False,
-            zeroline=False,
-            row=1,
-            col=k,
+        traces.append(trace)
+        suffix = "" if k == 1 else str(k)
+        axes[f"xaxis{suffix}"] = dict(
+            domain=[x0, x1], anchor=f"y{k}", type="category", showgrid=False,
+            tickangle=-60 if cols > 8 else 0, tickfont=dict(size=FONT_SIZE - 2),
         )
-        fig.update_xaxes(type="category", showgrid=False, tickangle=-60 if cols > 8 else 0,
-                         row=1, col=k)
-        for r, color in p.outlines.items():
-            fig.add_shape(
-                type="rect", x0=-0.5, x1=cols - 0.5, y0=r - 0.5, y1=r + 0.5,
-                line=dict(color=color, width=3), row=1, col=k,
-            )
-    _add_operators(fig, panels, operators, n_rows)
-    for ann in fig.layout.annotations[: len(panels)]:  # the subplot titles
-        ann.font = dict(size=FONT_SIZE)
-    cell = 34 if n_rows <= 12 else 24 if n_rows <= 24 else 18
-    fig = base_layout(fig, title, height=int(110 + cell * n_rows + (40 if title else 0)))
-    fig.update_layout(margin=dict(t=80 if title else 50, b=10))
+        axes[f"yaxis{suffix}"] = dict(
+            anchor=f"x{k}", range=[n_rows - 0.5, -0.5], tickmode="array",
+            tickvals=list(range(rows)), ticktext=[_plain(r) for r in p.row_labels],
+            showgrid=False, zeroline=False, showticklabels=_labels_shown(panels, k - 1),
+            tickfont=dict(size=FONT_SIZE - 2),
+        )
+        notes.append(dict(x=(x0 + x1) / 2, y=1, xref="paper", yref="paper", yanchor="bottom",
+                          xanchor="center", text=f"{p.title}<br><span style='font-size:{FONT_SIZE - 3}px'>{p.subtitle}</span>",
+                          showarrow=False,
+                          font=dict(size=FONT_SIZE)))
+        outlines += [dict(type="rect", x0=-0.5, x1=cols - 0.5, y0=r - 0.5, y1=r + 0.5,
+                          xref=f"x{k}", yref=f"y{k}", line=dict(color=color, width=3))
+                     for r, color in p.outlines.items()]
+        if k > 1 and k - 2 < len(operators) and operators[k - 2]:
+            above = min(rows, panels[k - 2].values.shape[0])
+            notes.append(dict(
+                x=domains[k - 2][1] + OPERATOR_PX / 2 / ASSUMED_WIDTH_PX,
+                y=1 - (above / 2) / n_rows, xref="paper", yref="paper", xanchor="center",
+                showarrow=False, text=f"<b>{html.escape(operators[k - 2])}</b>",
+                font=dict(size=FONT_SIZE + 8),
+            ))
+    fig = go.Figure(traces)
+    fig.update_layout(**axes, annotations=notes, shapes=outlines)  # one update: plotly is slow
+    cell = 34 if n_rows <= 12 else 24 if n_rows <= 24 else 20
+    fig = base_layout(fig, title, height=int(120 + cell * n_rows + (40 if title else 0)))
+    fig.update_layout(margin=dict(t=75 + (40 if title else 0), b=10))
     return fig
 
 
-def _add_operators(fig: go.Figure, panels: Sequence[Panel], operators: Sequence[str],
-                   n_rows: int) -> None:
-    for k, op in enumerate(operators, start=1):
-        if k >= len(panels) or not op:
-            continue
-        left = fig.layout[f"xaxis{k if k > 1 else ''}"].domain[1]
-        right = fig.layout[f"xaxis{k + 1}"].domain[0]
-        rows = min(panels[k - 1].values.shape[0], panels[k].values.shape[0])
-        fig.add_annotation(
-            x=(left + right) / 2, y=1 - (rows / 2) / n_rows, xref="paper", yref="paper",
-            text=f"<b>{html.escape(op)}</b>", showarrow=False, font=dict(size=FONT_SIZE + 10),
-        )
+def _labels_shown(panels: Sequence[Panel], k: int) -> bool:
+    return k == 0 or list(panels[k].row_labels) != list(panels[k - 1].row_labels)
+
+
+def _domains(panels: Sequence[Panel], operators: Sequence[str]) -> list[tuple[float, float]]:
+    """Horizontal extent of each panel: widths in proportion to columns, gaps for labels."""
+    gaps = []
+    for k in range(1, len(panels)):
+        label_px = 0
+        if _labels_shown(panels, k):
+            longest = max((len(_short(r)) for r in panels[k].row_labels), default=0)
+            label_px = CHAR_PX * min(longest, 16) + 12
+        op = operators[k - 1] if k - 1 < len(operators) else ""
+        gaps.append((label_px + (OPERATOR_PX if op else 16)) / ASSUMED_WIDTH_PX)
+    free = max(0.3, 1 - sum(gaps))
+    # widths in proportion to columns, but never narrower than the panel's title
+    cols = [max(p.values.shape[1], 2) for p in panels]
+    titles = [min(free / len(panels), max(len(p.title) * TITLE_CHAR_PX,
+                                          len(p.subtitle) * SUBTITLE_CHAR_PX) / ASSUMED_WIDTH_PX)
+              for p in panels]  # a title may widen its panel, up to an equal share
+
+    def widths_at(unit: float) -> list[float]:  # `unit` is the width of one column
+        return [max(unit * c, t) for c, t in zip(cols, titles)]
+
+    lo, hi = 0.0, free / min(cols)
+    for _ in range(40):  # bisect for the column width that fills the free space
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if sum(widths_at(mid)) < free else (lo, mid)
+    widths = widths_at(lo)
+    scale = min(1.0, free / sum(widths))
+    out, x = [], 0.0
+    for k, w in enumerate(widths):
+        x1 = x + w * scale
+        out.append((x, min(1.0, x1)))
+        x = x1 + (gaps[k] if k < len(gaps) else 0)
+    return out
 
 
 # ------------------------------------------------------------------------------ forward
@@ -138,36 +181,60 @@ def forward_figure(
     ids: Sequence[int],
     row_labels: Sequence[str],
     shown: Sequence[int] | None = None,
+    include_x: bool = True,
 ) -> go.Figure:
     """``X (n, V) × W (V, d) = X @ W`` next to ``W[ids]``, rows linked by colour.
 
     ``row_labels`` names every row of W (``"2 · cat"``); ``shown`` picks which rows of W (and
-    columns of X) to draw when V is too large to draw whole.
+    columns of X) to draw when V is too large to draw whole. Without ``include_x`` the
+    picture starts at W (draw X with :func:`onehot_figure` when it is too wide to sit beside).
     """
     V, d = W.shape
     shown = list(range(V)) if shown is None else list(shown)
     at = {row: pos for pos, row in enumerate(shown)}
     colors = id_colors(ids)
-    pos_labels = [f"{p}: {row_labels[i]}" for p, i in enumerate(ids)]
-    zmax = symmetric_range(W[shown]) if len(shown) else 1.0
-    left_out = V - len(shown)
-    x_title = f"X = one_hot(ids)  ({len(ids)} × {V:,})"
-    w_title = f"W  ({V:,} × {d})"
-    if left_out:
-        x_title += f"<br><sub>only the batch's columns; the other {left_out:,} are all 0</sub>"
-        w_title += f"<br><sub>only the batch's rows of {V:,}</sub>"
+    pos_labels = _position_labels(ids, row_labels)
     ids_outlines = {p: colors[int(i)] for p, i in enumerate(ids)}
+    zmax = symmetric_range(W[shown]) if len(shown) else 1.0
+    cols = [str(j) for j in range(d)]
+    n = len(ids)
+    w_sub = f"{V:,} × {d}" + (f", {len(shown)} drawn" if len(shown) < V else "")
     panels = [
-        Panel(X[:, shown], x_title, pos_labels, [str(i) for i in shown], ids_outlines,
-              zmax=1.0, value_format=".0f", blank_zeros=True),
-        Panel(W[shown], w_title, [row_labels[i] for i in shown], [str(j) for j in range(d)],
+        Panel(W[shown], "W", w_sub, [row_labels[i] for i in shown], cols,
               {at[int(i)]: c for i, c in colors.items() if int(i) in at}, zmax=zmax),
-        Panel(via_matmul, f"X @ W  ({len(ids)} × {d})", pos_labels,
-              [str(j) for j in range(d)], ids_outlines, zmax=zmax),
-        Panel(via_lookup, f"W[ids]  ({len(ids)} × {d})", pos_labels,
-              [str(j) for j in range(d)], ids_outlines, zmax=zmax),
+        Panel(via_matmul, "X @ W", f"{n} × {d}", pos_labels, cols, ids_outlines, zmax=zmax),
+        Panel(via_lookup, "W[ids]", f"{n} × {d}", pos_labels, cols, ids_outlines, zmax=zmax),
     ]
-    return side_by_side(panels, ["×", "=", "≡"])
+    if include_x:
+        panels.insert(0, _onehot_panel(X, ids, row_labels, shown))
+        return side_by_side(panels, ["×", "=", "≡"])
+    return side_by_side(panels, ["→", "≡"])
+
+
+def onehot_figure(
+    X: np.ndarray, ids: Sequence[int], row_labels: Sequence[str],
+    shown: Sequence[int] | None = None,
+) -> go.Figure:
+    """The one-hot matrix alone: one row per position, a single 1 in the ID's column."""
+    shown = list(range(X.shape[1])) if shown is None else list(shown)
+    return side_by_side([_onehot_panel(X, ids, row_labels, shown)], [])
+
+
+def _onehot_panel(X: np.ndarray, ids: Sequence[int], row_labels: Sequence[str],
+                  shown: Sequence[int]) -> Panel:
+    colors = id_colors(ids)
+    V = X.shape[1]
+    sub = f"{len(ids)} × {V:,}"
+    if len(shown) < V:
+        sub += f", {len(shown)} drawn"
+    return Panel(X[:, shown], "X = one_hot(ids)", sub, _position_labels(ids, row_labels),
+                 [str(i) for i in shown],
+                 {p: colors[int(i)] for p, i in enumerate(ids)}, zmax=1.0, value_format=".0f",
+                 blank_zeros=True)
+
+
+def _position_labels(ids: Sequence[int], row_labels: Sequence[str]) -> list[str]:
+    return [f"{p}: {_short(row_labels[int(i)], 11)}" for p, i in enumerate(ids)]
 
 
 # ----------------------------------------------------------------------------- backward
@@ -191,17 +258,17 @@ def backward_figure(
     rows_of_w = [row_labels[i] for i in shown]
     w_outlines = {at[int(i)]: c for i, c in colors.items() if int(i) in at}
     diff = via_matmul - via_embedding
-    suffix = f"<br><sub>the batch's rows of {V:,}</sub>" if len(shown) < V else ""
+    shape = f"{V:,} × {d}" + (f", {len(shown)} drawn" if len(shown) < V else "")
     panels = [
-        Panel(grad_out, f"dY = dL/dY  ({len(ids)} × {d})",
-              [f"{p}: {row_labels[i]}" for p, i in enumerate(ids)], cols,
+        Panel(grad_out, "dY = dL/dY", f"{len(ids)} × {d}, to both",
+              _position_labels(ids, row_labels), cols,
               {p: colors[int(i)] for p, i in enumerate(ids)}, zmax=zmax, value_format=".0f"),
-        Panel(via_matmul[shown], f"X.T @ dY  (autograd, matmul){suffix}", rows_of_w, cols,
-              w_outlines, zmax=zmax, value_format=".0f", blank_zeros=True),
-        Panel(via_embedding[shown], f"nn.Embedding: W.grad{suffix}", rows_of_w, cols,
-              w_outlines, zmax=zmax, value_format=".0f", blank_zeros=True),
-        Panel(diff[shown], "difference", rows_of_w, cols, w_outlines, zmax=zmax,
-              value_format=".0f", blank_zeros=True),
+        Panel(via_matmul[shown], "X.T @ dY", f"{shape}, matmul", rows_of_w,
+              cols, w_outlines, zmax=zmax, value_format=".0f", blank_zeros=True),
+        Panel(via_embedding[shown], "nn.Embedding W.grad", f"{shape}, scatter-add", rows_of_w,
+              cols, w_outlines, zmax=zmax, value_format=".0f", blank_zeros=True),
+        Panel(diff[shown], "difference", "matmul − lookup", rows_of_w, cols, w_outlines,
+              zmax=zmax, value_format=".0f"),
     ]
     return side_by_side(panels, ["→", "vs", "="])
 
@@ -221,14 +288,15 @@ def sparse_figure(
     d = values.shape[1]
     cols = [str(j) for j in range(d)]
     zmax = symmetric_range(np.concatenate([values.ravel(), coalesced_values.ravel()]))
-    entries = [f"→ row {row_labels[r]}" for r in rows]
-    summed = [f"row {row_labels[r]}" for r in coalesced_rows]
+    entries = [f"→ {row_labels[r]}" for r in rows]
+    summed = [row_labels[r] for r in coalesced_rows]
     panels = [
-        Panel(values, f"W.grad.values(): {len(rows)} entries", entries, cols,
-              {k: colors[int(r)] for k, r in enumerate(rows)}, zmax=zmax, value_format=".0f"),
-        Panel(coalesced_values, f"after .coalesce(): {len(coalesced_rows)} rows", summed, cols,
-              {k: colors[int(r)] for k, r in enumerate(coalesced_rows)}, zmax=zmax,
+        Panel(values, "W.grad.values()", f"{len(rows)} entries, one per position", entries,
+              cols, {k: colors[int(r)] for k, r in enumerate(rows)}, zmax=zmax,
               value_format=".0f"),
+        Panel(coalesced_values, "after .coalesce()", f"{len(coalesced_rows)} row{'s' if len(coalesced_rows) != 1 else ''}, repeats added",
+              summed, cols, {k: colors[int(r)] for k, r in enumerate(coalesced_rows)},
+              zmax=zmax, value_format=".0f"),
     ]
     return side_by_side(panels, ["→"])
 
@@ -246,12 +314,17 @@ def cost_figure(
     chosen_vocab: int,
     marks: dict[str, int] | None = None,
 ) -> go.Figure:
-    """Work and memory of both paths as the vocabulary grows, on log-log axes."""
+    """Work and memory of both paths as the vocabulary grows, on log-log axes.
+
+    The curves are drawn over ``vocab_sizes``; the chosen V is a dashed line with a dot on
+    every curve (the curves' values there are interpolated on the log grid, so pass a grid
+    that contains ``chosen_vocab`` for exact dots).
+    """
     fig = make_subplots(
-        rows=1, cols=2, horizontal_spacing=0.12,
+        rows=1, cols=2, horizontal_spacing=0.14,
         subplot_titles=["Work per forward pass", "Memory per forward pass"],
     )
-    v = list(vocab_sizes)
+    v = np.asarray(vocab_sizes, dtype=float)
     lines = [
         (1, onehot_multiply_adds, "one-hot: multiply-adds (n·V·d)", ONEHOT_COLOR, "solid"),
         (1, lookup_copies, "lookup: numbers copied (n·d)", LOOKUP_COLOR, "solid"),
@@ -260,25 +333,40 @@ def cost_figure(
         (2, weight_bytes, "W itself, both paths (V·d floats)", SHARED_COLOR, "dot"),
     ]
     for col, ys, name, color, dash in lines:
+        ys = np.asarray(ys, dtype=float)
+        at_chosen = float(np.exp(np.interp(np.log(chosen_vocab), np.log(v), np.log(ys))))
         fig.add_trace(go.Scatter(
-            x=v, y=list(ys), name=name, mode="lines", line=dict(color=color, width=3, dash=dash),
-            hovertemplate="V = %{x:,}<br>%{y:.3s}<extra>" + name + "</extra>",
+            x=v, y=ys, name=name, mode="lines", line=dict(color=color, width=3, dash=dash),
+            hovertemplate="V = %{x:,.0f}<br>%{y:,.0f}<extra>" + name + "</extra>",
+        ), row=1, col=col)
+        fig.add_trace(go.Scatter(
+            x=[chosen_vocab], y=[at_chosen], mode="markers", showlegend=False,
+            marker=dict(color=color, size=11), hoverinfo="skip",
         ), row=1, col=col)
     for col in (1, 2):
         fig.add_vline(x=chosen_vocab, line=dict(color=NEUTRAL, width=2, dash="dash"),
                       row=1, col=col)
     for label, x in (marks or {}).items():
-        fig.add_vline(x=x, line=dict(color=NEUTRAL, width=1), row=1, col=2,
-                      annotation_text=html.escape(label), annotation_position="top left",
-                      annotation_font_size=FONT_SIZE - 2)
-    fig.update_xaxes(type="log", title_text="vocabulary size V", exponentformat="SI")
-    fig.update_yaxes(type="log", exponentformat="SI", row=1, col=1,
-                     title_text="operations")
-    fig.update_yaxes(type="log", exponentformat="SI", row=1, col=2,
-                     title_text="bytes", ticksuffix="B")
-    fig = base_layout(fig, None, height=460)
+        for col, axis in ((1, ""), (2, "2")):
+            if x != chosen_vocab:
+                fig.add_vline(x=x, line=dict(color=NEUTRAL, width=1), row=1, col=col)
+            fig.add_annotation(x=np.log10(x), y=0.98, xref=f"x{axis}", yref=f"y{axis} domain",
+                               xanchor="right", yanchor="top", text=html.escape(label) + " →",
+                               showarrow=False, font=dict(size=FONT_SIZE - 2, color=NEUTRAL))
+    x_ticks = _powers_of_ten(v.min(), v.max())
+    fig.update_xaxes(type="log", title_text="vocabulary size V", tickvals=x_ticks,
+                     ticktext=[_count_words(t) for t in x_ticks])
+    ops = np.concatenate([np.asarray(onehot_multiply_adds, float), np.asarray(lookup_copies, float)])
+    mem = np.concatenate([np.asarray(b, float) for b in (onehot_input_bytes, lookup_index_bytes,
+                                                          weight_bytes)])
+    op_ticks, mem_ticks = _powers_of_ten(ops.min(), ops.max()), _powers_of_ten(mem.min(), mem.max())
+    fig.update_yaxes(type="log", row=1, col=1, title_text="operations", tickvals=op_ticks,
+                     ticktext=[_count_words(t) for t in op_ticks])
+    fig.update_yaxes(type="log", row=1, col=2, title_text="memory", tickvals=mem_ticks,
+                     ticktext=[_byte_words(t) for t in mem_ticks])
+    fig = base_layout(fig, None, height=520)
     fig.update_layout(
-        margin=dict(t=40, b=10),
+        margin=dict(t=50, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
     )
     for ann in fig.layout.annotations[:2]:
@@ -286,24 +374,54 @@ def cost_figure(
     return fig
 
 
-def timing_figure(labels: Sequence[str], onehot_seconds: Sequence[float],
-                  lookup_seconds: Sequence[float]) -> go.Figure:
-    """Measured time per call of both paths, grouped bars on a log axis."""
+def _powers_of_ten(lo: float, hi: float) -> list[float]:
+    """Every power of ten from below ``lo`` to above ``hi``; every other one if many."""
+    a, b = int(np.floor(np.log10(max(lo, 1)))), int(np.ceil(np.log10(max(hi, 1))))
+    step = 1 if b - a <= 7 else 2
+    return [10.0**k for k in range(a, b + 1, step)]
+
+
+def _count_words(x: float) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "k")):
+        if x >= size:
+            sep = "" if word == "k" else " "
+            return f"{x / size:g}{sep}{word}"
+    return f"{x:g}"
+
+
+def _byte_words(x: float) -> str:
+    for size, unit in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "KB")):
+        if x >= size:
+            return f"{x / size:g} {unit}"
+    return f"{x:g} B"
+
+
+def timing_figure(
+    labels: Sequence[str],
+    onehot_seconds: Sequence[float],
+    lookup_seconds: Sequence[float],
+    sparse_seconds: Sequence[float | None] | None = None,
+) -> go.Figure:
+    """Measured time per call of each path, grouped bars on a log axis (None: no bar)."""
+    series = [("one_hot(ids) @ W", onehot_seconds, ONEHOT_COLOR),
+              ("nn.Embedding", lookup_seconds, LOOKUP_COLOR)]
+    if sparse_seconds is not None:
+        series.append(("nn.Embedding(sparse=True)", sparse_seconds, OKABE_ITO[2]))
     fig = go.Figure([
-        go.Bar(x=list(labels), y=[s * 1e3 for s in onehot_seconds], name="one_hot(ids) @ W",
-               marker_color=ONEHOT_COLOR, text=[_ms(s) for s in onehot_seconds],
-               textposition="outside", hovertemplate="%{x}: %{y:.4f} ms<extra>one-hot</extra>"),
-        go.Bar(x=list(labels), y=[s * 1e3 for s in lookup_seconds], name="nn.Embedding",
-               marker_color=LOOKUP_COLOR, text=[_ms(s) for s in lookup_seconds],
-               textposition="outside", hovertemplate="%{x}: %{y:.4f} ms<extra>lookup</extra>"),
+        go.Bar(x=list(labels), y=[None if s is None else s * 1e3 for s in secs], name=name,
+               marker_color=color, text=[_ms(s) for s in secs], textposition="outside",
+               cliponaxis=False, hovertemplate="%{x}: %{y:.4f} ms<extra>" + name + "</extra>")
+        for name, secs, color in series
     ])
-    fig.update_yaxes(type="log", title_text="ms per call (log)")
-    fig = base_layout(fig, None, height=380)
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.12, x=0),
-                      margin=dict(t=60))
+    fig.update_yaxes(type="log", dtick=1, title_text="ms per call (log scale)")
+    fig = base_layout(fig, None, height=400)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.15, x=0),
+                      margin=dict(t=70))
     return fig
 
 
-def _ms(seconds: float) -> str:
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
     ms = seconds * 1e3
     return f"{ms:.3g} ms" if ms >= 0.01 else f"{ms * 1e3:.3g} µs"

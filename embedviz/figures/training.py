@@ -1,0 +1,273 @@
+"""Figures of lesson 3: loss and accuracy curves, the space in a fixed view, its replay.
+
+Plain data in, ``go.Figure`` out. Points are coloured by category (one trace each, so the
+legend names the kinds); words without a category are small grey dots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from embedviz.figures.common import base_layout
+from embedviz.palette import CATEGORICAL, HIGHLIGHT, NEUTRAL, category_colors
+
+LABEL_LIMIT = 80  # words written on the points up to this many labelled points
+OTHER = "other"
+
+
+def _panel_title(text: str, top: float) -> dict:
+    return dict(text=f"<b>{text}</b>", x=0, xref="paper", y=top, yref="paper",
+                xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=16))
+
+
+def curves_parts(
+    steps: Sequence[int],
+    loss: Sequence[float],
+    accuracy: Sequence[float],
+    *,
+    chance: float | None,
+    accuracy_label: str,
+    neighbours: Sequence[tuple[str, float]],
+    categories: Mapping[str, str],
+    word: str,
+) -> tuple[list, dict]:
+    """Traces and layout of three stacked panels in one figure (one chart to redraw per tick,
+    not three): the loss, the accuracy with its chance level, the nearest words to ``word``."""
+    colors = category_colors(categories.values())
+    names = [w for w, _ in neighbours]
+    sims = [s for _, s in neighbours]
+    data = [
+        go.Scatter(x=list(steps), y=list(loss), mode="lines", xaxis="x", yaxis="y",
+                   line=dict(color=CATEGORICAL[0], width=3), showlegend=False,
+                   hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>"),
+        go.Scatter(x=list(steps), y=list(accuracy), mode="lines", xaxis="x2", yaxis="y2",
+                   line=dict(color=CATEGORICAL[2], width=3), showlegend=False,
+                   hovertemplate="step %{x}<br>" + accuracy_label + " %{y:.0%}<extra></extra>"),
+        go.Bar(x=sims, y=names, orientation="h", xaxis="x3", yaxis="y3", showlegend=False,
+               marker_color=[colors.get(categories.get(w, OTHER), NEUTRAL) for w in names],
+               text=[f"{s:.2f}" for s in sims], textposition="auto",
+               hovertemplate="%{y}: cosine %{x:.3f}<extra></extra>"),
+    ]
+    shapes, notes = [], [
+        _panel_title("Loss (lower is better)", 0.962),
+        _panel_title(f"{accuracy_label.capitalize()} (higher is better)", 0.632),
+        _panel_title(f"Nearest words to “{word}” (cosine)", 0.29),
+    ]
+    if chance is not None:
+        shapes.append(dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=chance,
+                           y1=chance, line=dict(color=NEUTRAL, dash="dash", width=2)))
+        notes.append(dict(text=f"chance ≈ {chance:.0%}", xref="x2 domain", x=1, yref="y2",
+                          y=chance, xanchor="right", yanchor="bottom", showarrow=False,
+                          font=dict(size=14, color="#555")))
+    else:
+        notes.append(dict(text="no word categories: no accuracy", xref="x2 domain", x=0.5,
+                          yref="y2 domain", y=0.5, showarrow=False, font=dict(color="#555")))
+    low = min(0.0, min(sims, default=0.0))
+    layout = dict(
+        xaxis=dict(domain=[0, 1], anchor="y", rangemode="tozero"),
+        yaxis=dict(domain=[0.745, 0.955], rangemode="tozero"),
+        xaxis2=dict(domain=[0, 1], anchor="y2", rangemode="tozero", title_text="step",
+                    title_standoff=4),
+        yaxis2=dict(domain=[0.41, 0.625], range=[0, 1.05], tickformat=".0%"),
+        xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.0]),
+        yaxis3=dict(domain=[0, 0.28], autorange="reversed", type="category"),
+        shapes=shapes, annotations=notes, bargap=0.25,
+    )
+    return data, layout
+
+
+def curves_figure(*args, height: int = 760, **kwargs) -> go.Figure:
+    """:func:`curves_parts` as a new figure."""
+    return new_or_redraw(None, *curves_parts(*args, **kwargs), height=height)
+
+
+def new_or_redraw(
+    fig: go.Figure | None, data: list, layout: dict, title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """A new figure on the shared ``base_layout``, or ``fig`` redrawn with new data."""
+    if fig is None:
+        fig = base_layout(go.Figure(), title, height)
+    return redraw(fig, data, layout, title)
+
+
+def redraw(fig: go.Figure, data: list, layout: dict, title: str | None = None) -> go.Figure:
+    """Put new traces and layout values into a figure made by ``base_layout``, keeping its
+    template and fonts. A live tick redraws its charts this way: building a new figure
+    copies Plotly's whole template each time, which costs more than the training steps."""
+    fig.data = []
+    fig.add_traces(data)
+    fig.update_layout(layout)
+    if title is not None:
+        fig.update_layout(title_text=title)
+    return fig
+
+
+def _groups(words: Sequence[str], categories: Mapping[str, str]) -> dict[str, list[int]]:
+    """Row positions of each category, categories sorted, 'other' last."""
+    groups: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        groups.setdefault(categories.get(w, OTHER), []).append(i)
+    order = sorted(g for g in groups if g != OTHER) + ([OTHER] if OTHER in groups else [])
+    return {g: groups[g] for g in order}
+
+
+def _point_traces(
+    points: np.ndarray, words: Sequence[str], categories: Mapping[str, str],
+    show_labels: bool, colors: Mapping[str, str],
+) -> list[go.Scatter]:
+    traces = []
+    for cat, idx in _groups(words, categories).items():
+        other = cat == OTHER
+        label_here = show_labels and not other
+        traces.append(
+            go.Scatter(
+                x=points[idx, 0], y=points[idx, 1], name=cat,
+                mode="markers+text" if label_here else "markers",
+                text=[words[i] for i in idx],
+                textposition="top center", textfont=dict(size=13, color=colors[cat]),
+                marker=dict(
+                    color=colors[cat], size=6 if other else 11, opacity=0.45 if other else 0.95,
+                    line=dict(width=0 if other else 1, color="white"),
+                ),
+                hovertemplate="<b>%{text}</b> (" + cat + ")<br>x %{x:.3f}, y %{y:.3f}<extra></extra>",
+            )
+        )
+    return traces
+
+
+def _trail_traces(
+    trails: np.ndarray, words: Sequence[str], categories: Mapping[str, str],
+    colors: Mapping[str, str],
+) -> list[go.Scatter]:
+    """trails: (positions, n, 2), oldest first. One line trace per category, gaps between."""
+    traces = []
+    for cat, idx in _groups(words, categories).items():
+        if cat == OTHER:
+            continue
+        xs, ys = [], []
+        for i in idx:
+            xs += [*trails[:, i, 0], None]
+            ys += [*trails[:, i, 1], None]
+        traces.append(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", line=dict(color=colors[cat], width=2),
+                opacity=0.4, hoverinfo="skip", showlegend=False,
+            )
+        )
+    return traces
+
+
+def space_parts(
+    points: np.ndarray,
+    words: Sequence[str],
+    categories: Mapping[str, str],
+    *,
+    half_width: float,
+    axis_titles: tuple[str, str],
+    trails: np.ndarray | None = None,
+    focus: str | None = None,
+    neighbours: Sequence[str] = (),
+    show_labels: bool | None = None,
+) -> tuple[list, dict]:
+    """Traces and layout of the words as points in the fixed 2D view; ``points`` is (n, 2).
+
+    ``focus`` is drawn as a star with dotted lines to its ``neighbours``; ``trails``
+    (t, n, 2) are the last positions of every categorised word, oldest first."""
+    points = np.asarray(points, dtype=float)
+    colors = category_colors(categories.values())
+    colors.setdefault(OTHER, NEUTRAL)
+    if show_labels is None:
+        show_labels = sum(w in categories for w in words) <= LABEL_LIMIT
+    data = []
+    if trails is not None and len(trails) > 1:
+        data += _trail_traces(trails, words, categories, colors)
+    position = {w: i for i, w in enumerate(words)}
+    if focus in position:
+        f = position[focus]
+        xs, ys = [], []
+        for j in (position[n] for n in neighbours if n in position):
+            xs += [points[f, 0], points[j, 0], None]
+            ys += [points[f, 1], points[j, 1], None]
+        data.append(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                               line=dict(color=HIGHLIGHT, width=2, dash="dot")))
+    data += _point_traces(points, words, categories, show_labels, colors)
+    if focus in position:
+        f = position[focus]
+        data.append(go.Scatter(
+            x=[points[f, 0]], y=[points[f, 1]], mode="markers", name=f"“{focus}”",
+            marker=dict(symbol="star", size=22, color=HIGHLIGHT, line=dict(width=1.5, color="black")),
+            hovertemplate=f"<b>{focus}</b> (chosen word)<extra></extra>",
+        ))
+    r = half_width
+    layout = dict(
+        xaxis=dict(range=[-r, r], title_text=axis_titles[0], zerolinecolor="#DDD"),
+        yaxis=dict(range=[-r, r], title_text=axis_titles[1], zerolinecolor="#DDD",
+                   scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0,
+                    itemsizing="constant"),
+        uirevision="space",  # keeps a student's zoom while the points move
+        margin=dict(l=10, r=10, b=10, t=100),  # room for the title and the legend
+    )
+    return data, layout
+
+
+def space_figure(*args, title: str | None = None, height: int = 640, **kwargs) -> go.Figure:
+    """:func:`space_parts` as a new figure."""
+    return new_or_redraw(None, *space_parts(*args, **kwargs), title=title, height=height)
+
+
+def replay_figure(
+    steps: Sequence[int],
+    frames: Sequence[np.ndarray],
+    words: Sequence[str],
+    categories: Mapping[str, str],
+    *,
+    half_width: float,
+    axis_titles: tuple[str, str],
+    show_labels: bool | None = None,
+    height: int = 640,
+) -> go.Figure:
+    """A Plotly animation over saved snapshots (each (n, 2) in the same fixed view), with a
+    play button and a step slider; it runs in the browser, no Python per frame."""
+    colors = category_colors(categories.values())
+    colors.setdefault(OTHER, NEUTRAL)
+    if show_labels is None:
+        show_labels = sum(w in categories for w in words) <= LABEL_LIMIT
+    first = space_figure(
+        frames[0], words, categories, half_width=half_width, axis_titles=axis_titles,
+        show_labels=show_labels, height=height,
+    )
+    fig = go.Figure(first)
+    fig.frames = [
+        go.Frame(data=_point_traces(p, words, categories, show_labels, colors), name=str(s))
+        for s, p in zip(steps, frames)
+    ]
+    play = dict(frame=dict(duration=120, redraw=False), transition=dict(duration=80),
+                fromcurrent=True, mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0, y=-0.06, xanchor="left", yanchor="top",
+            pad=dict(t=10, r=10), showactive=False,
+            buttons=[
+                dict(label="▶ Replay", method="animate", args=[None, play]),
+                dict(label="❚❚ Pause", method="animate",
+                     args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+            ],
+        )],
+        sliders=[dict(
+            x=0.2, y=-0.06, len=0.8, xanchor="left", yanchor="top", pad=dict(t=10),
+            currentvalue=dict(prefix="step ", font=dict(size=16)),
+            font=dict(color="rgba(0,0,0,0)"),  # no tick label per frame: the value says it
+            steps=[dict(label=str(s), method="animate",
+                        args=[[str(s)], dict(frame=dict(duration=0, redraw=False),
+                                             mode="immediate")])
+                   for s in steps],
+        )],
+        margin=dict(b=110),
+        uirevision=None,
+    )
+    return fig

@@ -1,0 +1,221 @@
+"""Every page of the served app, in a real browser (issue #2).
+
+The routes are read from app.py's ``st.Page(..., url_path=...)`` calls, so a new lesson is
+opened here as soon as it is registered. Each page must finish running with no exception box
+and no "Something went wrong" message, each lesson must draw at least one Plotly chart with
+data in it, and a full-page screenshot of each lands in tests/artifacts/screenshots/.
+When a page breaks, the failure names the route and quotes what the server logged.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import (
+    ROOT,
+    SCREENSHOTS,
+    full_page_screenshot,
+    goto,
+    js_errors,
+    server_log_mark,
+    server_log_since,
+    wait_for_app_idle,
+)
+from ui.guard import FRIENDLY_PREFIX
+
+CHART_TIMEOUT = 15.0  # seconds for the charts to draw once the script has ended
+
+
+def app_routes(app_file: Path = ROOT / "app.py") -> list[str]:
+    """URL paths of the pages app.py registers; the default page is "" (the root URL).
+
+    Like Streamlit, a page without ``url_path`` is served under its file name with the
+    leading number removed ("pages/1_words.py" -> "words").
+    """
+    calls = [
+        node for node in ast.walk(ast.parse(app_file.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"
+    ]  # fmt: skip
+    routes = []
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+        kwargs = {kw.arg: kw.value for kw in call.keywords}
+        if "default" in kwargs and ast.literal_eval(kwargs["default"]) is True:
+            routes.insert(0, "")
+        elif "url_path" in kwargs:
+            routes.append(ast.literal_eval(kwargs["url_path"]).strip("/"))
+        else:
+            stem = Path(ast.literal_eval(call.args[0])).stem
+            routes.append(re.sub(r"^[0-9]+_*", "", stem))
+    return routes
+
+
+ROUTES = app_routes()
+
+
+def screenshot_name(route: str) -> str:
+    return f"{route or 'home'}.png"
+
+
+# What the page shows, collected in one round trip. Plotly keeps a figure's traces on its
+# graph div (gd.data); a chart with none, or with no size, drew nothing a student can see.
+PAGE_REPORT_JS = """(prefix) => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const text = main.innerText;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((c) => {
+    const gd = c.querySelector('.js-plotly-plot');
+    const box = gd ? gd.getBoundingClientRect() : {width: 0, height: 0};
+    const key = [...(c.closest('[class*="st-key-"]') || c).classList]
+      .find((k) => k.startsWith('st-key-'));
+    return {key: key ? key.slice(7) : '(no key)', drawn: !!gd,
+            traces: gd && gd.data ? gd.data.length : 0,
+            width: Math.round(box.width), height: Math.round(box.height)};
+  });
+  return {
+    exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map((e) =>
+      (e.querySelector('[data-testid="stExceptionMessage"]') || e).innerText.trim()),
+    friendly: text.split('\\n').filter((line) => line.includes(prefix)),
+    title: (document.querySelector('h1') || {}).innerText || '',
+    charts: charts,
+  };
+}"""
+
+
+def page_report(page) -> dict:
+    return page.evaluate(PAGE_REPORT_JS, FRIENDLY_PREFIX)
+
+
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .every((c) => c.querySelector('.js-plotly-plot .main-svg'))"""
+
+
+def wait_for_charts_drawn(page) -> None:
+    """Give every chart on the page time to draw; one that never does is reported later."""
+    try:
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=CHART_TIMEOUT * 1000)
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError; problems_of reports it
+        pass
+
+
+def problems_of(report: dict, route: str, errors: list[str]) -> list[str]:
+    problems = [f"exception box: {text}" for text in report["exceptions"]]
+    problems += [f"error message: {line}" for line in report["friendly"]]
+    problems += [f"JavaScript error: {err}" for err in errors]
+    if not report["title"]:
+        problems.append("no title (h1): the page drew nothing")
+    if route:  # every lesson teaches with at least one chart
+        if not report["charts"]:
+            problems.append("no Plotly chart on this lesson page")
+        for c in report["charts"]:
+            if not (c["drawn"] and c["traces"] and c["width"] and c["height"]):
+                problems.append(f"empty chart {c['key']}: {c}")
+    return problems
+
+
+def test_routes_are_read_from_app_py():
+    assert ROUTES[0] == "", "the default page is served at the root URL"
+    assert "words" in ROUTES
+    assert len(ROUTES) == len(set(ROUTES)) >= 2
+
+
+def test_route_discovery_infers_paths_like_streamlit(tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import streamlit as st\n"
+        'a = st.Page("pages/7_positions.py", title="7")\n'
+        'home = st.Page("pages/0_home.py", url_path="home", default=True)\n'
+        'b = st.Page("pages/6_x.py", url_path="/subwords/")\n'
+    )
+    assert app_routes(app) == ["", "positions", "subwords"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r or "home" for r in ROUTES])
+def test_page_renders_cleanly_with_charts(page, app_url, route):
+    mark = server_log_mark()
+    goto(page, app_url, route)
+    wait_for_charts_drawn(page)
+    full_page_screenshot(page, SCREENSHOTS / screenshot_name(route))
+    problems = problems_of(page_report(page), route, js_errors(page))
+    if problems:
+        pytest.fail(
+            f"page /{route} is broken:\n  - "
+            + "\n  - ".join(problems)
+            + f"\nscreenshot: {SCREENSHOTS / screenshot_name(route)}"
+            + f"\nserver log while it ran:\n{server_log_since(mark) or '(nothing)'}",
+            pytrace=False,
+        )
+
+
+# ---- lesson 1: the URL carries the settings, and student text stays text ----------------------
+
+DIM_SLIDER = ".st-key-words_dim input[type=range]"
+SENTENCE_BOX = ".st-key-words_sentence input"
+LINKED_DIM = 3
+
+
+def slider_state(page) -> dict:
+    box = page.locator(DIM_SLIDER)
+    return {k: int(box.get_attribute(k)) for k in ("value", "min", "max")}
+
+
+def test_query_parameter_sets_the_widget_and_the_widget_sets_the_url(page, app_url):
+    value = LINKED_DIM  # not the slider's default (6), so only the link can put it there
+    goto(page, app_url, "words", query={"words_dim": value})
+    shown = slider_state(page)
+    assert shown["min"] <= value < shown["max"]
+    assert shown["value"] == value, "the link's words_dim did not reach the slider"
+    thumb = page.locator(".st-key-words_dim [data-testid='stSliderThumbValue']")
+    assert thumb.inner_text().strip() == str(value)
+
+    page.locator(DIM_SLIDER).focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(rf"[?&]words_dim={value + 1}(&|$)"), timeout=10_000)
+    wait_for_app_idle(page)
+    assert slider_state(page)["value"] == value + 1
+    assert not page_report(page)["exceptions"]
+
+
+HOSTILE = '<b>bold</b><script>alert(1)</script><img src="x" onerror="window.__xss = 1">'
+
+
+def test_html_in_the_sentence_is_shown_as_text_never_run(page, app_url):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    goto(page, app_url, "words")
+    mark = server_log_mark()
+    page.locator(SENTENCE_BOX).fill(HOSTILE)
+    page.locator(SENTENCE_BOX).press("Enter")
+    page.wait_for_url(re.compile(r"[?&]words_sentence="), timeout=10_000)
+    wait_for_app_idle(page)
+
+    full_page_screenshot(page, SCREENSHOTS / "words-html-as-text.png")
+    assert page.locator(SENTENCE_BOX).input_value() == HOSTILE
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("b").count() == 0, "the student's <b> became a bold element"
+    assert main.locator("script").count() == 0, "the student's <script> is in the page"
+    assert main.locator('img[src="x"]').count() == 0, "the student's <img> is in the page"
+    assert page.evaluate("() => window.__xss") is None, "the student's onerror handler ran"
+    assert dialogs == [], f"the student's script ran: alert {dialogs}"
+    assert "bold" in main.inner_text(), "the student's words should be shown, as text"
+    report = page_report(page)
+    assert not report["exceptions"] and not report["friendly"], (
+        f"{report}\n{server_log_since(mark)}"
+    )
+
+
+WORLD = "I love 🐱 and 🍌 🍌. 我喜欢猫。 אני אוהב חתולים. café naïve"
+
+
+def test_emoji_cjk_and_rtl_sentence_runs_and_is_screenshotted(page, app_url):
+    """Look at words-world-text.png: tofu boxes there mean the machine lacks fonts."""
+    mark = server_log_mark()
+    goto(page, app_url, "words", query={"words_sentence": WORLD, "words_length": 16})
+    assert page.locator(SENTENCE_BOX).input_value() == WORLD
+    wait_for_charts_drawn(page)
+    full_page_screenshot(page, SCREENSHOTS / "words-world-text.png")
+    problems = problems_of(page_report(page), "words", js_errors(page))
+    assert not problems, f"{problems}\n{server_log_since(mark)}"
+    assert "猫" in page.locator('[data-testid="stMain"]').inner_text()
