@@ -10,13 +10,13 @@ torch.set_num_threads(1)  # many students share two cores: one thread per sessio
 st.set_page_config(page_title="embedviz: embedding layers, live", page_icon="🧮", layout="wide")
 
 LESSONS = [
-    st.Page("pages/1_words_to_vectors.py", title="1 · Words to vectors", icon=":material/text_fields:", url_path="words"),
-    st.Page("pages/2_onehot_lookup.py", title="2 · One-hot × W = lookup", icon=":material/grid_on:", url_path="onehot"),
-    st.Page("pages/3_train_live.py", title="3 · Train it live", icon=":material/play_circle:", url_path="train"),
-    st.Page("pages/4_gradients.py", title="4 · Gradients touch only the batch", icon=":material/gradient:", url_path="gradients"),
-    st.Page("pages/5_explore_space.py", title="5 · Explore the space", icon=":material/scatter_plot:", url_path="space"),
+    st.Page("lessons/1_words_to_vectors.py", title="1 · Words to vectors", icon=":material/text_fields:", url_path="words"),
+    st.Page("lessons/2_onehot_lookup.py", title="2 · One-hot × W = lookup", icon=":material/grid_on:", url_path="onehot"),
+    st.Page("lessons/3_train_live.py", title="3 · Train it live", icon=":material/play_circle:", url_path="train"),
+    st.Page("lessons/4_gradients.py", title="4 · Gradients touch only the batch", icon=":material/gradient:", url_path="gradients"),
+    st.Page("lessons/5_explore_space.py", title="5 · Explore the space", icon=":material/scatter_plot:", url_path="space"),
 ]
-HOME = st.Page("pages/0_home.py", title="Start here", icon=":material/home:", default=True)
+HOME = st.Page("lessons/0_home.py", title="Start here", icon=":material/home:", default=True)
 
 page = st.navigation({"embedviz": [HOME], "Lessons": LESSONS})
 st.session_state["_lessons"] = LESSONS  # the home page links every lesson from this list

@@ -31,9 +31,9 @@ import torch
 from torch import nn
 
 from embedviz.model import CBOWBatch, SentenceBatch, SkipGramBatch, param_groups
-from embedviz.seeding import check_seed, numpy_rng, torch_generator
+from embedviz.seeding import MAX_SEED, check_seed, numpy_rng, torch_generator
 from embedviz.text import PAD_ID
-from embedviz.training import OPTIMIZERS, BatchSampler, TrainConfig, Trainer, make_optimizer
+from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, make_optimizer
 
 OPTIMIZER_ORDER = ["sgd", "momentum", "adam", "adamw", "sparse_adam"]
 MAX_BATCH, MAX_STEPS = 64, 10
@@ -286,7 +286,8 @@ def draw_batches(trainer: Trainer, batch_size: int, n: int, seed: int) -> list:
     (same corpus, model kind, window, negatives, subsampling) from a generator seeded with
     ``seed``. The trainer and its generator are not touched."""
     cfg: TrainConfig = replace(trainer.config, batch_size=batch_size)
-    sampler = BatchSampler(trainer.corpus, trainer.vocab, cfg)
+    sampler = copy.copy(trainer.sampler)  # shares its read-only tables (cheaper than rebuilding)
+    sampler.cfg = cfg
     g = torch_generator(seed)
     return [sampler.sample(g) for _ in range(n)]
 
@@ -330,8 +331,9 @@ def starting_point(trainer: Trainer, warmup: int = WARMUP_STEPS) -> Start:
 
 def quiz_candidates(step: Step, vocab_size: int, seed: int, max_options: int = 12) -> list[int]:
     """Rows to ask about: some of this batch's rows, some rows of earlier batches, [PAD],
-    and a few rows no batch looked up; sorted by row ID. Seeded, so the same each rerun."""
-    rng = numpy_rng(seed)
+    and a few rows no batch looked up; sorted by row ID. Seeded (with the step, so each step
+    asks about other rows), so the same each rerun."""
+    rng = numpy_rng((seed + step.step) % (MAX_SEED + 1))
     now = step.batch_rows
     before = np.setdiff1d(step.seen_before, now)
     never = np.setdiff1d(np.arange(vocab_size), np.union1d(np.union1d(now, before), [PAD_ID]))

@@ -170,7 +170,8 @@ class BagOfEmbeddingsClassifier(nn.Module):
 
     def __repr__(self) -> str:
         v, d = self.embedding.weight.shape
-        return f"BagOfEmbeddingsClassifier(vocab={v}, dim={d}, classes={self.classify.out_features})"
+        n = self.classify.out_features
+        return f"BagOfEmbeddingsClassifier(vocab={v}, dim={d}, classes={n})"
 
 
 def masked_mean(vectors: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:

@@ -111,6 +111,7 @@ class ForwardCheck:
 def check_forward(
     ids: Sequence[int], weight: torch.Tensor, padding_idx: int | None = None
 ) -> ForwardCheck:
+    """``one_hot(ids) @ W`` and a real ``nn.Embedding(ids)`` on the same W, and how far apart."""
     ids_t = torch.as_tensor(list(ids), dtype=torch.long)  # (n,)
     X = one_hot(ids_t, weight.shape[0])  # (n, V)
     via_matmul = X @ weight  # (n, d)

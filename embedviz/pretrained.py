@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -74,16 +74,26 @@ def glove_files() -> tuple[str, str]:
             os.path.join(root, "glove_6B_index.parquet"))
 
 
+def _read_words(index_path: str) -> list[str]:
+    """The 400,000 words as Python strings (about 30 MB), Arrow's buffers given back."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(index_path, columns=["index"])
+    words = [str(w) for w in table.column("index").to_pylist()]
+    del table
+    pa.default_memory_pool().release_unused()
+    return words
+
+
 def load_glove() -> GloVe:
     """The process-wide GloVe, loaded on first use (thread-safe), then shared."""
     global _glove
     with _lock:
         if _glove is None:
-            import pandas as pd
-
             matrix_path, index_path = glove_files()
             matrix = np.load(matrix_path, mmap_mode="r")  # (400000, 50), read-only map
-            itos = pd.read_parquet(index_path)["index"].astype(str).tolist()
+            itos = _read_words(index_path)
             if len(itos) != matrix.shape[0]:
                 raise ValueError("the GloVe word index and matrix disagree in length")
             _glove = GloVe(itos=itos, stoi={w: i for i, w in enumerate(itos)}, matrix=matrix)
@@ -127,6 +137,7 @@ class WordList:
     title: str  # first comment line, e.g. "Animals"
     words: list[str]
     categories: dict[str, str]
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # e.g. (france, paris)
 
 
 def wordlist_names() -> list[str]:
@@ -134,8 +145,14 @@ def wordlist_names() -> list[str]:
 
 
 def parse_wordlist(name: str, text: str) -> WordList:
-    """``# Title`` then lines ``category: word word ...``; a word keeps its first category."""
+    """``# Title`` then lines ``category: word word ...``; a word keeps its first category.
+
+    An optional line ``pairs: country > capital`` pairs the i-th word of the first
+    category with the i-th word of the second (france > paris, go > went, ...).
+    """
     title, words, categories = name.replace("_", " ").capitalize(), [], {}
+    rows: dict[str, list[str]] = {}
+    pair_rule = None
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("#"):
@@ -147,11 +164,20 @@ def parse_wordlist(name: str, text: str) -> WordList:
         category, sep, rest = line.partition(":")
         if not sep:
             raise ValueError(f"{name}: a line reads 'category: words', not {line!r}")
+        if category.strip() == "pairs":
+            pair_rule = [part.strip() for part in rest.split(">")]
+            continue
+        rows.setdefault(category.strip(), []).extend(rest.split())
         for word in rest.split():
             if word not in categories:
                 categories[word] = category.strip()
                 words.append(word)
-    return WordList(name=name, title=title, words=words, categories=categories)
+    pairs = []
+    if pair_rule is not None:
+        if len(pair_rule) != 2 or not all(c in rows for c in pair_rule):
+            raise ValueError(f"{name}: 'pairs:' names two categories of the list, 'a > b'")
+        pairs = list(zip(rows[pair_rule[0]], rows[pair_rule[1]]))
+    return WordList(name=name, title=title, words=words, categories=categories, pairs=pairs)
 
 
 def load_wordlist(name: str) -> WordList:

@@ -11,7 +11,10 @@
 We run t-SNE with openTSNE (Barnes-Hut with theta 1.0, exact neighbours, PCA start, 400
 iterations: a third with early exaggeration, learning rate max(200, n/12)), chosen with
 ``bench/projection.py``, which measures it against scikit-learn's default ``TSNE`` in the
-same run: several times faster at 1,000 points with trustworthiness within 0.01 of it.
+same run. On one thread at 1,000 GloVe words: 0.8 s of CPU against scikit-learn's 3.5-3.9 s
+(about 4.7x), trustworthiness 0.908 against 0.909; it also wins at 200 and 3,000 points,
+and in 3-D (1.2 s at 1,000 points). FFT gradients and openTSNE's own defaults were slower
+or less trustworthy at these sizes.
 *Trustworthiness* (scikit-learn) scores from 0 to 1 how many of the picture's nearest
 neighbours are true neighbours in the original space.
 

@@ -52,10 +52,18 @@ def fit_fixed_basis(matrix: np.ndarray, rows: np.ndarray, step: int) -> FixedBas
     return FixedBasis(pca.mean_, pca.components_, (float(explained[0]), float(explained[1])), step)
 
 
-def grow_half_width(current: float | None, points: np.ndarray, margin: float = 1.12) -> float:
-    """Half-width of a square view centred on 0 that holds ``points``; it grows, never shrinks,
-    so the axes stay still and a spreading cloud is seen to spread."""
+def grow_half_width(
+    current: float | None, points: np.ndarray, must_show: np.ndarray | None = None,
+    margin: float = 1.12, share: float = 95.0,
+) -> float:
+    """Half-width of a square view centred on 0; it grows, never shrinks, so the axes stay
+    still and a spreading cloud is seen to spread.
+
+    It holds ``share`` % of the ``points`` and every point of ``must_show`` (the labelled
+    words): a few far-out rare words do not shrink the picture of everything else."""
     finite = np.abs(points[np.isfinite(points)])
-    needed = float(finite.max()) * margin if finite.size else 1.0
-    needed = max(needed, 1e-3)
+    needed = float(np.percentile(finite, share)) if finite.size else 1.0
+    if must_show is not None and np.isfinite(must_show).any():
+        needed = max(needed, float(np.nanmax(np.abs(must_show[np.isfinite(must_show)]))))
+    needed = max(needed * margin, 1e-3)
     return needed if current is None else max(current, needed)

@@ -231,6 +231,24 @@ class WordPairs:
         noise = counts.double() ** 0.75  # word2vec's noise distribution: unigram^(3/4)
         noise[PAD_ID] = 0.0
         self.noise = noise / noise.sum()  # (vocab,)
+        self.pair_cdf = cumulative(self.pair_weights)
+        self.target_cdf = cumulative(self.target_weights)
+        self.noise_cdf = cumulative(self.noise)
+
+
+def cumulative(weights: torch.Tensor) -> torch.Tensor:
+    """The running total of ``weights``, scaled to end at 1: the table :func:`draw` searches."""
+    cdf = torch.cumsum(weights.double(), 0)
+    return cdf / cdf[-1]
+
+
+def draw(cdf: torch.Tensor, n: int, g: torch.Generator) -> torch.Tensor:
+    """``n`` indices drawn with replacement, index i with probability weights[i] / total.
+
+    Like ``torch.multinomial(weights, n, replacement=True)``, but the cumulative table is
+    built once, not at every step: a binary search per draw instead of a pass over all pairs."""
+    u = torch.rand(n, generator=g, dtype=torch.float64)  # (n,) uniform in [0, 1)
+    return torch.searchsorted(cdf, u, right=True).clamp_(max=len(cdf) - 1)
 
 
 class BatchSampler:
@@ -258,11 +276,11 @@ class BatchSampler:
             rows = torch.randint(len(self.labels), (b,), generator=g)
             return SentenceBatch(ids=self.sentences[rows], labels=self.labels[rows])
         p = self.pairs
-        negatives = torch.multinomial(p.noise, b * k, replacement=True, generator=g).view(b, k)
+        negatives = draw(p.noise_cdf, b * k, g).view(b, k)  # (batch, negatives)
         if self.cfg.model == "skipgram":
-            rows = torch.multinomial(p.pair_weights, b, replacement=True, generator=g)
+            rows = draw(p.pair_cdf, b, g)  # (batch,)
             return SkipGramBatch(p.centers[rows], p.contexts[rows], negatives)
-        rows = torch.multinomial(p.target_weights, b, replacement=True, generator=g)
+        rows = draw(p.target_cdf, b, g)  # (batch,)
         around = p.cbow[rows]  # (batch, 1 + 2 * window)
         return CBOWBatch(contexts=around[:, 1:], targets=around[:, 0], negatives=negatives)
 
@@ -363,18 +381,19 @@ def cosine_matrix(vectors: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def neighbour_accuracy(matrix, rows: np.ndarray, labels: np.ndarray) -> float:
+def neighbour_accuracy(matrix, rows, labels) -> float:
     """Share of labelled words whose nearest labelled word (by cosine) has the same category.
 
     Only labelled words compete as neighbours, so the score reads "are the kinds grouped?".
     Chance level is about one over the number of categories. NaN if undefined."""
-    if len(rows) < 2 or len(set(labels.tolist())) < 2:
+    rows, labels = torch.as_tensor(rows), torch.as_tensor(labels)
+    if len(rows) < 2 or len(torch.unique(labels)) < 2:
         return float("nan")
-    vectors = torch.as_tensor(matrix)[torch.as_tensor(rows)].double()  # (n, dim)
+    vectors = torch.as_tensor(matrix)[rows].double()  # (n, dim)
     sims = cosine_matrix(vectors)  # (n, n)
     sims.fill_diagonal_(-math.inf)  # a word is not its own neighbour
-    nearest = sims.argmax(dim=1).numpy()  # (n,)
-    return float(np.mean(labels[nearest] == labels))
+    nearest = sims.argmax(dim=1)  # (n,)
+    return float((labels[nearest] == labels).double().mean())
 
 
 def nearest_words(
@@ -401,6 +420,7 @@ class Trainer:
         self.vocab = self.corpus.vocabulary()
         self.categories = {w: c for w, c in self.corpus.categories.items() if w in self.vocab}
         self.label_rows, self.label_ids = labelled_rows(self.vocab, self.categories)
+        self._label_tensors = torch.as_tensor(self.label_rows), torch.as_tensor(self.label_ids)
         emb_cfg = EmbeddingConfig(
             vocab_size=len(self.vocab), dim=cfg.dim, init=cfg.init, scale=cfg.init_scale,
             seed=cfg.seed, padding_idx=PAD_ID, sparse=cfg.sparse,
@@ -504,7 +524,7 @@ class Trainer:
     @torch.no_grad()
     def accuracy(self) -> float:
         """Neighbour accuracy of the current table (NaN without categories)."""
-        return neighbour_accuracy(self.model.embedding.weight, self.label_rows, self.label_ids)
+        return neighbour_accuracy(self.model.embedding.weight, *self._label_tensors)
 
     def nearest(self, word: str, k: int = 5) -> list[tuple[str, float]]:
         return nearest_words(self.last_finite_matrix(), self.vocab, word, k)

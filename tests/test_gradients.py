@@ -241,6 +241,21 @@ def test_same_seed_same_numbers(trainers):
                    for a, b in zip(runs[0].batches, other))
 
 
+def test_batches_are_drawn_exactly_like_a_fresh_sampler_would(trainers):
+    from dataclasses import replace
+
+    from embedviz.seeding import torch_generator
+    from embedviz.training import BatchSampler
+
+    for t in trainers.values():
+        fresh = BatchSampler(t.corpus, t.vocab, replace(t.config, batch_size=5))
+        g = torch_generator(4)
+        expected = [fresh.sample(g) for _ in range(2)]
+        for a, b in zip(grads.draw_batches(t, 5, 2, 4), expected):
+            assert torch.equal(a.token_ids(), b.token_ids())
+        assert t.sampler.cfg.batch_size == t.config.batch_size  # the trainer's is untouched
+
+
 def test_config_rejects_bad_values():
     for bad in (dict(batch_size=0), dict(batch_size=grads.MAX_BATCH + 1), dict(steps=0),
                 dict(sgd_lr=0), dict(adam_lr=-1), dict(weight_decay=-0.1), dict(seed=-1)):

@@ -39,7 +39,8 @@ def test_skipgram_loss_is_the_word2vec_formula():
     with torch.no_grad():
         model.context.weight.normal_(0, 0.5, generator=torch_generator(2))
     b = _skipgram_batch()
-    u, v, n = model.embedding.weight[b.centers], model.context.weight[b.contexts], model.context.weight[b.negatives]
+    W, C = model.embedding.weight, model.context.weight
+    u, v, n = W[b.centers], C[b.contexts], C[b.negatives]  # (6, 4), (6, 4), (6, 3, 4)
     expected = -(torch.log(torch.sigmoid((u * v).sum(1)))
                  + torch.log(torch.sigmoid(-(n @ u.unsqueeze(2)).squeeze(2))).sum(1)).mean()
     torch.testing.assert_close(model.loss(b), expected)
@@ -55,7 +56,8 @@ def test_cbow_averages_contexts_without_padding_and_pad_row_gets_no_gradient():
     W = model.embedding.weight
     h = torch.stack([W[[3, 4]].mean(0), W[[5, 6, 7, 8]].mean(0)])
     pos, neg = model.context.weight[b.targets], model.context.weight[b.negatives]
-    expected = -(F.logsigmoid((h * pos).sum(1)) + F.logsigmoid(-(neg @ h.unsqueeze(2)).squeeze(2)).sum(1)).mean()
+    neg_scores = (neg @ h.unsqueeze(2)).squeeze(2)  # (2, 2)
+    expected = -(F.logsigmoid((h * pos).sum(1)) + F.logsigmoid(-neg_scores).sum(1)).mean()
     loss = model.loss(b)
     torch.testing.assert_close(loss, expected)
     loss.backward()
@@ -71,7 +73,8 @@ def test_classifier_is_mean_of_embeddings_then_linear_and_cross_entropy():
     W = model.embedding.weight
     h = torch.stack([W[[2, 3]].mean(0), W[[4, 5, 6]].mean(0)])
     logits = h @ model.classify.weight.T + model.classify.bias
-    torch.testing.assert_close(model.loss(SentenceBatch(ids, labels)), F.cross_entropy(logits, labels))
+    expected = F.cross_entropy(logits, labels)
+    torch.testing.assert_close(model.loss(SentenceBatch(ids, labels)), expected)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +100,8 @@ def test_make_optimizer_gives_the_real_torch_optimizers():
     assert type(make_optimizer("sgd", p, 0.1)) is torch.optim.SGD
     assert make_optimizer("momentum", p, 0.1).param_groups[0]["momentum"] == 0.9
     assert type(make_optimizer("adam", p, 0.1, weight_decay=0.01)) is torch.optim.Adam
-    assert make_optimizer("adamw", p, 0.1, weight_decay=0.01).param_groups[0]["weight_decay"] == 0.01
+    adamw = make_optimizer("adamw", p, 0.1, weight_decay=0.01)
+    assert type(adamw) is torch.optim.AdamW and adamw.param_groups[0]["weight_decay"] == 0.01
     assert type(make_optimizer("sparse_adam", p, 0.1)) is torch.optim.SparseAdam
     with pytest.raises(ValueError, match="weight decay"):
         make_optimizer("sparse_adam", p, 0.1, weight_decay=0.01)
@@ -112,7 +116,8 @@ def test_sparse_adam_with_a_dense_layer_moves_only_batch_rows_and_the_linear_lay
     model = BagOfEmbeddingsClassifier(_cfg(sparse=True), n_classes=2, seed=0)
     opt = make_optimizer("sparse_adam", param_groups(model), lr=0.1)
     assert isinstance(opt, SparseAdamWithDense) and len(opt.param_groups) == 2
-    before_w, before_lin = model.embedding.weight.detach().clone(), model.classify.weight.detach().clone()
+    before_w = model.embedding.weight.detach().clone()
+    before_lin = model.classify.weight.detach().clone()
     batch = SentenceBatch(torch.tensor([[2, 3, 0]]), torch.tensor([1]))
     opt.zero_grad()
     model.loss(batch).backward()

@@ -136,7 +136,7 @@ def test_median_seconds_times_a_known_sleep():
         time.sleep(0.002)
 
     t = onehot.median_seconds(nap, repeats=3, min_seconds=1e-3)
-    assert 0.0019 <= t < 0.05
+    assert 0.0019 <= t < 0.5  # a sleep is never shorter; a busy machine may wake it late
     assert len(calls) >= 1 + 3  # warm-up plus the repeats
 
 
@@ -160,9 +160,9 @@ def test_live_cap_bounds_work_and_memory(V_, d, n):
 
 def test_live_timing_at_the_cap_costs_well_under_a_second():
     V_ = onehot.live_vocab_size(onehot.GPT2_VOCAB, 64, 256)  # the work cap binds here
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other processes on the machine do not count
     onehot.time_paths(V_, 64, 256)
-    assert time.perf_counter() - start < 2.0  # ~0.2 s measured; generous for a busy machine
+    assert time.process_time() - start < 1.0  # ~0.2 s measured on one thread
 
 
 def test_upstream_gradient_is_seeded_small_whole_numbers():

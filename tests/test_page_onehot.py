@@ -100,6 +100,10 @@ def test_ids_box_messages_and_padding():
     box().set_value("0, 5, 5").run()
     assert_clean(at)
     assert any("differ in row 0 only" in w.value for w in at.warning)
+    box().set_value("0, 0").run()  # only padding: nothing to ask, an empty sparse gradient
+    assert_clean(at)
+    assert any("Every ID here is the padding row" in i.value for i in at.info)
+    assert any("sparse gradient is empty" in i.value for i in at.info)
     at.toggle(key="onehot_padding").set_value(False).run()
     assert sum("= **0**, exactly" in s.value for s in at.success) == 4
 

@@ -86,9 +86,12 @@ def test_pca_view_explained_variance_matches_sklearn(page):
     truth = PCA(n_components=10).fit(g.rows(g.indices(words)).astype(np.float64))
     np.testing.assert_allclose(variance / 100, truth.explained_variance_ratio_,
                                rtol=1e-6)
-    scatter = _chart(page, "space_chart_map")["data"]
+    traces = _chart(page, "space_chart_map")["data"]
+    scatter = [t for t in traces if t["name"] != "pairs"]
     assert sum(len(_values(t["x"])) for t in scatter) == len(words)
     assert {t["name"] for t in scatter} == {"country", "capital"}
+    lines = next(t for t in traces if t["name"] == "pairs")  # france -> paris, ...
+    assert len(lines["x"]) == 3 * 18  # 18 segments, each ending in a gap
 
 
 def test_tsne_runs_with_a_message_when_perplexity_does_not_fit():
@@ -99,10 +102,11 @@ def test_tsne_runs_with_a_message_when_perplexity_does_not_fit():
     text = _texts(at)
     assert "Perplexity 100 is too large for 36 points" in text
     assert "trustworthiness" in text
-    assert sum(len(_values(t["x"])) for t in _chart(at, "space_chart_map")["data"]) == 36
+    points = [t for t in _chart(at, "space_chart_map")["data"] if t["name"] != "pairs"]
+    assert sum(len(_values(t["x"])) for t in points) == 36
     at.radio(key="space_dims").set_value(3).run()
     assert_clean(at)
-    assert _chart(at, "space_chart_map")["data"][0]["type"] == "scatter3d"
+    assert {t["type"] for t in _chart(at, "space_chart_map")["data"]} == {"scatter3d"}
 
 
 def test_unknown_and_added_words_are_named(page):
@@ -186,12 +190,15 @@ def test_a_shared_link_reproduces_the_view():
                            default_timeout=120)
     # choice widgets put their shown label in the URL
     at.query_params.update(space_words="Animals", space_dims="3-D", space_word="tiger")
-    at.switch_page("pages/5_explore_space.py").run()  # the link opens this page directly
+    # AppTest learns st.navigation's pages on its first run; then the link's page is opened
+    at.run()
+    at.switch_page(str(Path(__file__).resolve().parents[1] / "lessons" / "5_explore_space.py"))
+    at.run()
     assert_clean(at)
     assert at.selectbox(key="space_words").value == "animals"
     assert at.radio(key="space_dims").value == 3
     data = _chart(at, "space_chart_map")["data"]
-    assert data[0]["type"] == "scatter3d"
+    assert {t["type"] for t in data} == {"scatter3d"}
     assert any(t["name"] == "tiger" for t in data)  # the searched word is marked
 
 

@@ -67,6 +67,11 @@ def test_word_list_format_is_checked():
     wl = pretrained.parse_wordlist("t", "# Title here\npets: cat dog\nwild: wolf cat\n")
     assert wl.title == "Title here" and wl.words == ["cat", "dog", "wolf"]
     assert wl.categories["cat"] == "pets"
+    paired = pretrained.parse_wordlist("t", "c: france italy\nk: paris rome\npairs: c > k\n")
+    assert paired.pairs == [("france", "paris"), ("italy", "rome")]
+    assert "pairs" not in paired.categories.values()
+    with pytest.raises(ValueError):
+        pretrained.parse_wordlist("t", "c: a\npairs: c > nowhere\n")
     with pytest.raises(ValueError):
         pretrained.parse_wordlist("t", "no colon on this line")
     with pytest.raises(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from sklearn.decomposition import PCA
@@ -134,11 +135,19 @@ def test_fixed_basis_is_scikit_learn_pca_of_the_reference_and_stays_fixed():
     t.step(50)
     W1 = t.embedding_matrix()
     reference_mean = W0[rows].astype(np.float64).mean(0)
-    np.testing.assert_allclose(basis.project(W1[rows]), (W1[rows] - reference_mean) @ basis.components.T)
+    expected = (W1[rows] - reference_mean) @ basis.components.T
+    np.testing.assert_allclose(basis.project(W1[rows]), expected)
     raw = fit_fixed_basis(Trainer(TrainConfig(dim=2)).embedding_matrix(), rows, 0)
     assert raw.raw and np.array_equal(raw.project(W1[:, :2]), W1[:, :2])
     assert grow_half_width(5.0, np.array([[1.0, -2.0]])) == 5.0
-    assert grow_half_width(None, np.array([[1.0, -2.0]])) == pytest.approx(2.24)
+    cloud = np.array([[0.1, -0.2]] * 99 + [[30.0, 0.0]])  # one far-out rare word
+    assert grow_half_width(None, cloud) == pytest.approx(0.2 * 1.12)
+    assert grow_half_width(None, cloud, must_show=np.array([[1.0, -2.0]])) == pytest.approx(2.24)
+
+
+def canonical(fig) -> str:
+    """A figure's JSON with sorted keys (NaN stays "NaN", so equal figures compare equal)."""
+    return json.dumps(json.loads(pio.to_json(fig, validate=False)), sort_keys=True)
 
 
 def test_figures_draw_the_live_state_and_serialise():
@@ -157,19 +166,28 @@ def test_figures_draw_the_live_state_and_serialise():
     cats = next(tr for tr in fig.data if tr.name == "animal")
     assert "cat" in cats.text and tuple(fig.layout.xaxis.range) == (-3.0, 3.0)
     json.loads(pio.to_json(fig))
-    replay = figs.replay_figure(t.snapshots.steps, [basis.project(m[rows]) for m in t.snapshots.matrices],
-                                words, t.categories, half_width=3.0, axis_titles=basis.axis_titles())
+    frames = [basis.project(m[rows]) for m in t.snapshots.matrices]
+    replay = figs.replay_figure(t.snapshots.steps, frames, words, t.categories, half_width=3.0,
+                                axis_titles=basis.axis_titles())
     assert len(replay.frames) == len(t.snapshots) and len(replay.frames[0].data) == 7
     near = t.nearest("cat", k=5)
     curves = figs.curves_figure(t.history.steps, t.history.loss, t.history.accuracy, chance=1 / 6,
                                 accuracy_label="neighbour accuracy", neighbours=near,
                                 categories=t.categories, word="cat")
-    assert list(curves.data[1].y) == t.history.accuracy and list(curves.data[2].y) == [w for w, _ in near]
+    assert list(curves.data[1].y) == t.history.accuracy
+    assert list(curves.data[2].y) == [w for w, _ in near]
     assert curves.layout.template.layout.plot_bgcolor == "white"  # the shared base_layout
-    # a live tick redraws the same figure: new points, same template, no stale traces
+    # the fast figure of a live tick is the same figure as the validated one
     t.step(10)
-    data, layout = figs.space_parts(basis.project(t.embedding_matrix()[rows]), words, t.categories,
-                                    half_width=4.0, axis_titles=basis.axis_titles())
-    same = figs.new_or_redraw(fig, data, layout, title="step 40")
-    assert same is fig and len(fig.data) == 7 and fig.layout.title.text == "step 40"
-    assert tuple(fig.layout.xaxis.range) == (-4.0, 4.0)
+    parts = figs.space_parts(basis.project(t.embedding_matrix()[rows]), words, t.categories,
+                             half_width=4.0, axis_titles=basis.axis_titles(), focus="cat",
+                             neighbours=["dog"], trails=trails)
+    live = figs.live_figure(*parts, title="step 40", height=700)
+    curve_parts = figs.curves_parts(t.history.steps, t.history.loss, t.history.accuracy,
+                                    chance=None, accuracy_label="separation", neighbours=near,
+                                    categories=t.categories, word="cat")
+    for fast in (live, figs.live_figure(*curve_parts, height=760)):
+        validated = go.Figure(fast.to_dict())  # raises if any property is invalid
+        assert canonical(validated) == canonical(fast)
+    assert live.layout.title.text == "step 40" and tuple(live.layout.xaxis.range) == (-4.0, 4.0)
+    assert live.layout.template.layout.plot_bgcolor == "white" and live.layout.height == 700

@@ -6,6 +6,8 @@ from collections.abc import Callable, Hashable, Sequence
 
 import streamlit as st
 
+from ui.text import md_escape
+
 
 def predict_then_reveal(
     key: str,
@@ -38,6 +40,7 @@ def predict_then_reveal(
             choice = st.multiselect(
                 "Your prediction", options, key=f"{key}__choice", disabled=revealed,
                 format_func=format_func, placeholder="Pick every answer you expect",
+                select_all=False,  # no hedging: the student commits to each answer
             )
         else:
             choice = st.radio(
@@ -45,20 +48,25 @@ def predict_then_reveal(
                 disabled=revealed, format_func=format_func, horizontal=len(options) <= 5,
             )
         left, right = st.columns(2)
-        if left.button("Reveal", key=f"{key}__reveal", disabled=revealed or not choice,
-                       type="primary"):
-            state[f"{key}__revealed"] = revealed = True
-        if right.button("Ask again", key=f"{key}__again", disabled=not revealed):
-            state[f"{key}__revealed"] = revealed = False
-            state.pop(f"{key}__choice", None)
-            st.rerun()
+        # Callbacks run before the script, so the buttons already show the new state.
+        left.button("Reveal", key=f"{key}__reveal", disabled=revealed or not choice,
+                    type="primary", on_click=_set_revealed, args=(key, True))
+        right.button("Ask again", key=f"{key}__again", disabled=not revealed,
+                     on_click=_set_revealed, args=(key, False))
         if revealed:
             _verdict(choice, correct, multi, format_func)
             st.markdown(explanation)
     return revealed
 
 
+def _set_revealed(key: str, revealed: bool) -> None:
+    st.session_state[f"{key}__revealed"] = revealed
+    if not revealed:
+        st.session_state.pop(f"{key}__choice", None)
+
+
 def _verdict(choice, correct, multi: bool, format_func: Callable) -> None:
+    label = lambda x: md_escape(str(format_func(x)))  # noqa: E731 - option labels may be tokens
     if multi:
         picked, right = set(choice or []), set(correct)
         hits, misses, extra = picked & right, right - picked, picked - right
@@ -67,11 +75,11 @@ def _verdict(choice, correct, multi: bool, format_func: Callable) -> None:
         else:
             parts = [f"{len(hits)} of {len(right)} right"]
             if misses:
-                parts.append("missed " + ", ".join(format_func(x) for x in sorted(misses)))
+                parts.append("missed " + ", ".join(label(x) for x in sorted(misses)))
             if extra:
-                parts.append("not these: " + ", ".join(format_func(x) for x in sorted(extra)))
+                parts.append("not these: " + ", ".join(label(x) for x in sorted(extra)))
             st.warning("; ".join(parts) + ".")
     elif choice == correct:
-        st.success(f"Right: {format_func(correct)}.")
+        st.success(f"Right: {label(correct)}.")
     else:
-        st.warning(f"Not quite: the answer is {format_func(correct)}.")
+        st.warning(f"Not quite: the answer is {label(correct)}.")

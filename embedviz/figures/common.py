@@ -29,6 +29,43 @@ def symmetric_range(values: np.ndarray) -> float:
     return m if m > 0 else 1.0
 
 
+def heatmap_trace(
+    values: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str] | None = None,
+    *,
+    colorscale: str = DIVERGING,
+    zmid: float | None = 0.0,
+    zmax: float | None = None,
+    show_values: bool | None = None,
+    value_format: str = ".2f",
+    hover_name: str = "value",
+) -> go.Heatmap:
+    """The heatmap trace of :func:`matrix_heatmap`, for figures that place several matrices."""
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    if col_labels is None:
+        col_labels = [str(j) for j in range(n_cols)]
+    if show_values is None:
+        show_values = n_rows * n_cols <= 400
+    # Plotly merges duplicate category labels, so rows are placed by position and labelled.
+    return go.Heatmap(
+        z=values,
+        x=list(col_labels),
+        y=list(range(n_rows)),
+        colorscale=colorscale,
+        zmid=zmid if zmax is None else None,
+        zmin=-zmax if zmax is not None else None,
+        zmax=zmax,
+        text=np.vectorize(lambda v: format(v, value_format))(values) if show_values else None,
+        texttemplate="%{text}" if show_values else None,
+        customdata=np.array([[r] * n_cols for r in row_labels], dtype=object),
+        hovertemplate=f"row %{{customdata}}<br>column %{{x}}<br>{hover_name} %{{z:.4f}}<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+
+
 def matrix_heatmap(
     values: np.ndarray,
     row_labels: Sequence[str],
@@ -44,34 +81,15 @@ def matrix_heatmap(
     hover_name: str = "value",
 ) -> go.Figure:
     """A labelled matrix heatmap, first row at the top, numbers written in small matrices."""
-    values = np.asarray(values, dtype=float)
-    n_rows, n_cols = values.shape
-    if col_labels is None:
-        col_labels = [str(j) for j in range(n_cols)]
-    if show_values is None:
-        show_values = n_rows * n_cols <= 400
-    # Plotly merges duplicate category labels, so rows are placed by position and labelled.
-    y = list(range(n_rows))
-    heat = go.Heatmap(
-        z=values,
-        x=list(col_labels),
-        y=y,
-        colorscale=colorscale,
-        zmid=zmid if zmax is None else None,
-        zmin=-zmax if zmax is not None else None,
-        zmax=zmax,
-        text=np.vectorize(lambda v: format(v, value_format))(values) if show_values else None,
-        texttemplate="%{text}" if show_values else None,
-        customdata=np.array([[r] * n_cols for r in row_labels], dtype=object),
-        hovertemplate=f"row %{{customdata}}<br>column %{{x}}<br>{hover_name} %{{z:.4f}}<extra></extra>",
-        xgap=1,
-        ygap=1,
-    )
-    fig = go.Figure(heat)
+    n_rows = np.shape(values)[0]
+    fig = go.Figure(heatmap_trace(
+        values, row_labels, col_labels, colorscale=colorscale, zmid=zmid, zmax=zmax,
+        show_values=show_values, value_format=value_format, hover_name=hover_name,
+    ))
     fig.update_yaxes(
         autorange="reversed",
         tickmode="array",
-        tickvals=y,
+        tickvals=list(range(n_rows)),
         ticktext=list(row_labels),
         showgrid=False,
     )

@@ -141,14 +141,14 @@ def gradient_figure(
         hovertemplate="row %{customdata}<br>gradient norm %{x:.3g}<extra></extra>",
     )
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.7, 0.3],
-                        horizontal_spacing=0.02,
+                        horizontal_spacing=0.045,
                         subplot_titles=[f"∂loss/∂W  ({V:,} × {d})", "gradient norm per row"])
     fig.add_trace(heat, row=1, col=1)
     fig.add_trace(bars, row=1, col=2)
     px, plot_px = _geometry(n)
     at = {int(r): p for p, r in enumerate(rows)}
     looked = [r for r in sorted(counts) if r in at]
-    marks = [dict(type="rect", xref="x domain", yref="y", x0=1.004, x1=1.025,
+    marks = [dict(type="rect", xref="x domain", yref="y", x0=1.012, x1=1.04,
                   y0=at[r] - 0.5, y1=at[r] + 0.5, fillcolor=BATCH_COLOR, line=dict(width=0))
              for r in looked if r != PAD_ID]  # a mark right of each looked-up row
     texts, colors, pos = [], [], []
@@ -160,7 +160,7 @@ def gradient_figure(
         pos.append(at[r])
     notes, lines, left_out = side_labels(pos, texts, colors, n_rows=n, px_per_row=px,
                                          x_from=1.0, x_to=1.03)
-    width_px = CHAR_PX * max((len(t) for t in texts), default=4) + 40
+    width_px = CHAR_PX * max([9, *(len(html.unescape(t)) for t in texts)]) + 40  # "+NN more"
     tickvals, ticktext = _row_ticks(rows)
     fig.update_yaxes(range=[n - 0.5, -0.5], autorange=False, tickmode="array",
                      tickvals=tickvals, ticktext=ticktext, showgrid=False, zeroline=False)
@@ -171,8 +171,8 @@ def gradient_figure(
     for a in fig.layout.annotations:  # the subplot titles
         a.font = dict(size=FONT_SIZE)
     if left_out:
-        notes.append(dict(x=1.03, y=1.0, xref="paper", yref="paper", yanchor="bottom",
-                          xanchor="left", showarrow=False, text=f"+{left_out} more (hover)",
+        notes.append(dict(x=1.03, y=0.0, xref="paper", yref="paper", yanchor="top",
+                          xanchor="left", showarrow=False, text=f"+{left_out} more",
                           font=dict(size=LABEL_FONT, color=NEUTRAL)))
     fig.update_layout(annotations=list(fig.layout.annotations) + notes,
                       shapes=marks + lines, showlegend=False, bargap=0)
@@ -277,8 +277,8 @@ def change_figure(
         shapes.append(dict(type="rect", xref="x2", yref="paper", x0=k - 0.5, x1=k + 0.5, y0=0,
                            y1=1, fillcolor=CLEAR, line=dict(color=FRAME_COLOR, width=3)))
     if left_out:
-        notes.append(dict(x=1.03, y=1.0, xref="paper", yref="paper", yanchor="bottom",
-                          xanchor="left", showarrow=False, text=f"+{left_out} more (hover)",
+        notes.append(dict(x=1.03, y=0.0, xref="paper", yref="paper", yanchor="top",
+                          xanchor="left", showarrow=False, text=f"+{left_out} more",
                           font=dict(size=LABEL_FONT, color=NEUTRAL)))
     tickvals, ticktext = _row_ticks(rows)
     fig.update_yaxes(range=[n - 0.5, -0.5], autorange=False, tickmode="array",
@@ -286,7 +286,7 @@ def change_figure(
     fig.update_yaxes(title_text="row ID", title_standoff=4, row=1, col=1)
     fig.update_xaxes(side="top", showgrid=False, type="category")
     fig.update_xaxes(tickfont=dict(size=FONT_SIZE - 4), row=1, col=1)
-    width_px = CHAR_PX * max((len(t) for t in texts), default=4) + 40
+    width_px = CHAR_PX * max([9, *(len(html.unescape(t)) for t in texts)]) + 40  # "+NN more"
     fig.update_layout(annotations=notes, shapes=shapes, showlegend=False)
     fig = base_layout(fig, title, height=plot_px + (180 if title else 140))
     fig.update_layout(margin=dict(l=60, r=width_px, t=90 if title else 50, b=90))
@@ -300,14 +300,17 @@ def steps_figure(
     """Rows changed at each step by each optimizer, with the batch's own rows for scale."""
     steps = list(range(1, len(batch_rows) + 1))
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=steps, y=list(batch_rows), name="rows in the step's batch",
-                         marker=dict(color=NEUTRAL, opacity=0.3), hovertemplate="step %{x}: %{y} rows in the "
-                         "batch<extra></extra>"))
+    fig.add_trace(go.Bar(
+        x=steps, y=list(batch_rows), name="rows in the step's batch",
+        marker=dict(color=NEUTRAL, opacity=0.3),
+        hovertemplate="step %{x}: %{y} rows in the batch<extra></extra>",
+    ))
     for k, (name, counts) in enumerate(changed.items()):
         color, symbol = OPT_STYLE.get(name, (NEUTRAL, "circle"))
         dodge = (k - (len(changed) - 1) / 2) * 0.05  # equal counts would hide each other
         fig.add_trace(go.Scatter(
-            x=[t + dodge for t in steps], y=list(counts), name=OPT_SHORT.get(name, name), mode="lines+markers",
+            x=[t + dodge for t in steps], y=list(counts), name=OPT_SHORT.get(name, name),
+            mode="lines+markers",
             line=dict(color=color, width=4 if name == selected else 2),
             marker=dict(symbol=symbol, size=11 if name == selected else 8, color=color),
             customdata=steps,

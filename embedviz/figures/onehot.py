@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from embedviz.figures.common import base_layout, matrix_heatmap, symmetric_range
+from embedviz.figures.common import base_layout, heatmap_trace, symmetric_range
 from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, OKABE_ITO
 
 # Outline colours: the palette without yellow (invisible on white) and black (reads as grid).
@@ -90,10 +90,10 @@ def side_by_side(
         show = cells <= 1200 and p.values.size <= 600 and cell_px >= min_px
         if p.value_format == ".2f" and cell_px < 42:  # "-0.25" needs ~42 px to be legible
             p = replace(p, value_format=".1f")
-        trace = matrix_heatmap(
+        trace = heatmap_trace(
             p.values, [_plain(r) for r in p.row_labels], [_plain(c) for c in p.col_labels],
             zmax=p.zmax, show_values=show, value_format=p.value_format,
-        ).data[0]
+        )
         trace.update(showscale=False, xaxis=f"x{k}", yaxis=f"y{k}")
         if show:
             trace.text = _cell_text(p)

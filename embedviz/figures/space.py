@@ -32,6 +32,7 @@ def space_scatter(
     labels: bool = True,
     highlight: str | None = None,
     neighbours: Sequence[str] = (),
+    pairs: Sequence[tuple[str, str]] = (),
     axis_titles: Sequence[str] = ("axis 1", "axis 2", "axis 3"),
     title: str | None = None,
     height: int = 620,
@@ -40,6 +41,8 @@ def space_scatter(
 
     ``highlight`` (a searched word) is drawn as a large star and ``neighbours`` ringed, with
     the other points faded; words are written on the points when ``labels`` and n is small.
+    ``pairs`` (france, paris) are joined by thin lines: parallel lines are what makes
+    analogies such as paris - france + italy work.
     """
     coords = np.asarray(coords, dtype=float)
     n, dims = coords.shape
@@ -51,6 +54,8 @@ def space_scatter(
     write = labels and n <= MAX_LABELLED
     order = sorted(set(cats), key=lambda c: (c == "other", c))
     fig = go.Figure()
+    if pairs:
+        fig.add_trace(_pair_lines(coords, list(words), pairs))
     for cat in order:
         idx = [i for i, c in enumerate(cats) if c == cat]
         fig.add_trace(_points(coords[idx], [words[i] for i in idx], cat, colors[cat],
@@ -59,7 +64,8 @@ def space_scatter(
         idx = [i for i, w in enumerate(words) if w in focus and w != highlight]
         if idx:
             fig.add_trace(_marked(coords[idx], [words[i] for i in idx],
-                                  f"{len(idx)} nearest on the map", "circle-open", 18, "#000000"))
+                                  f"{len(idx)} nearest on the map", "circle-open", 18, "#000000",
+                                  write=n <= MAX_LABELLED))  # crowded maps: on hover only
         idx = [i for i, w in enumerate(words) if w == highlight]
         if idx:
             fig.add_trace(_marked(coords[idx], [words[i] for i in idx], highlight,
@@ -94,10 +100,26 @@ def _points(coords, words, cat, color, write, focus):
     )
 
 
-def _marked(coords, words, name, symbol, size, color):
+def _pair_lines(coords, words, pairs):
+    """One trace of segments a -> b, separated by gaps (None), for the pairs on the map."""
+    where = {w: i for i, w in enumerate(words)}
+    points = []
+    for a, b in pairs:
+        if a in where and b in where:
+            points += [coords[where[a]], coords[where[b]], [None] * coords.shape[1]]
+    xyz = np.array(points, dtype=object).reshape(-1, coords.shape[1])
+    line = dict(color=NEUTRAL, width=1.5)
+    if coords.shape[1] == 3:
+        return go.Scatter3d(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="lines", line=line,
+                            name="pairs", hoverinfo="skip")
+    return go.Scatter(x=xyz[:, 0], y=xyz[:, 1], mode="lines", line=line, name="pairs",
+                      hoverinfo="skip")
+
+
+def _marked(coords, words, name, symbol, size, color, write=True):
     return _scatter(
         coords,
-        mode="markers+text",
+        mode="markers+text" if write else "markers",
         name=name,
         text=words,
         textposition="bottom center",

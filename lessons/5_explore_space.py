@@ -27,9 +27,9 @@ MAX_COMPARED_WORDS = 30
 MAX_N = 3_000
 SOURCES = {"glove": "GloVe 6B (50-d, 400,000 words)", "model": "Your model from lesson 3"}
 TOP, MINE = "top", "mine"
-ANALOGY_PRESETS = [
-    ("king", "man", "woman"), ("paris", "france", "italy"), ("went", "go", "see"),
-    ("bigger", "big", "small"), ("sister", "brother", "nephew"),
+ANALOGY_PRESETS = [  # GloVe gets most right; "went - go + see" says "came" before "saw"
+    ("king", "man", "woman"), ("paris", "france", "italy"), ("cars", "car", "dog"),
+    ("walking", "walk", "swim"), ("went", "go", "see"),
 ]
 
 
@@ -102,7 +102,7 @@ def pick_source() -> Source:
         if trainer is None:
             st.info("There is no trained model in this session yet. Train one in lesson 3, "
                     "then come back; meanwhile you are looking at GloVe.")
-            st.page_link("pages/3_train_live.py", label="Go to lesson 3 · Train it live",
+            st.page_link("lessons/3_train_live.py", label="Go to lesson 3 · Train it live",
                          icon=":material/play_circle:")
         else:
             src = model_source(trainer)
@@ -119,7 +119,8 @@ def pick_source() -> Source:
 # -- the words on the map ------------------------------------------------------------------
 
 
-def pick_map(src: Source) -> projection.WordMap:
+def pick_map(src: Source) -> tuple[projection.WordMap, list[tuple[str, str]]]:
+    """The words to draw, and pairs to join (france -> paris) when the list has them."""
     cols = st.columns([2, 2, 3])
     if src.key == "glove":
         lists = wordlists()
@@ -151,13 +152,14 @@ def pick_map(src: Source) -> projection.WordMap:
                 st.caption(f"Your model knows {len(src.words)} words, fewer than N = {n}: "
                            "the map shows all of them.")
             base, cats = src.words[:n], src.categories
-    elif choice == MINE:
+    pairs = []
+    if choice == MINE:
         base, cats = [], {}
-    else:
-        base, cats = lists[choice].words, lists[choice].categories
+    elif choice != TOP:
+        base, cats, pairs = lists[choice].words, lists[choice].categories, lists[choice].pairs
     wmap = projection.choose_points(base, extra, src.index, lambda ix: src.matrix[ix], cats)
     name_unknown(wmap.unknown, src)
-    return wmap
+    return wmap, pairs
 
 
 # -- the picture ---------------------------------------------------------------------------
@@ -239,7 +241,8 @@ def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture |
 
 
 @guarded
-def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: list[str]):
+def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: list[str],
+                pairs: list[tuple[str, str]]):
     pic = project(wmap)
     if pic is None:
         return None
@@ -247,9 +250,13 @@ def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: 
         st.caption(f"“{md_escape(focus)}” is not on this map: add it under *Add words* "
                    "to see where it lands.")
     dims = pic.coords.shape[1]
+    if pairs:
+        pairs = pairs if st.toggle("Join the pairs", value=True, key="space_pairs", bind=B,
+                                   help="Lines from each word to its partner (france → "
+                                        "paris). Parallel lines are why analogies work.") else []
     fig = figs.space_scatter(pic.coords, wmap.words, wmap.categories, labels=pic.labels,
-                             highlight=focus, neighbours=near, axis_titles=pic.axis_titles,
-                             height=700 if dims == 3 else 620)
+                             highlight=focus, neighbours=near, pairs=pairs,
+                             axis_titles=pic.axis_titles, height=700 if dims == 3 else 620)
     st.plotly_chart(fig, key="space_chart_map")
     st.caption(pic.caption)
     if pic.variance is not None:
@@ -412,14 +419,15 @@ def export_section(src: Source, wmap, coords) -> None:
     c = st.columns(3)
     c[0].download_button("vectors.tsv", lambda: projection.projector_files(
         wmap.words, wmap.matrix, wmap.categories)[0], "vectors.tsv", "text/tab-separated-values",
-        key="space__dl_vectors", icon=":material/download:")
+        key="space__dl_vectors", icon=":material/download:", on_click="ignore")
     c[1].download_button("metadata.tsv", lambda: projection.projector_files(
         wmap.words, wmap.matrix, wmap.categories)[1], "metadata.tsv",
-        "text/tab-separated-values", key="space__dl_metadata", icon=":material/download:")
+        "text/tab-separated-values", key="space__dl_metadata", icon=":material/download:",
+        on_click="ignore")
     if coords is not None:
         c[2].download_button("coordinates.csv", lambda: projection.coordinates_csv(
             wmap.words, coords, wmap.categories), f"{src.key}_coordinates.csv", "text/csv",
-            key="space__dl_coords", icon=":material/download:")
+            key="space__dl_coords", icon=":material/download:", on_click="ignore")
     st.caption(f"{len(wmap.words)} words × {wmap.matrix.shape[1]} numbers from {src.name}.")
 
 
@@ -434,7 +442,7 @@ st.markdown(
     "learned from 6 billion words of Wikipedia and news."
 )
 source = pick_source()
-word_map = pick_map(source)
+word_map, word_pairs = pick_map(source)
 st.subheader("The map")
 focus, searched, metric, k = pick_word(source, word_map)
 marked = focus if searched else None  # the map marks a word only when it is searched for
@@ -443,7 +451,7 @@ if len(word_map.words) < 2:
     st.info("The map needs at least two known words: choose a list or add words above.")
     map_coords = None
 else:
-    map_coords = map_section(source, word_map, marked, near)
+    map_coords = map_section(source, word_map, marked, near, word_pairs)
 if focus:
     st.subheader(f"Neighbours of “{md_escape(focus)}”")
     neighbours_section(source, focus, metric, k)

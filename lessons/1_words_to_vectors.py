@@ -94,7 +94,7 @@ if enc.n_truncated:
         "length to keep them."
     )
 if enc.unknown:
-    shown = ", ".join(f"`{md_escape(t)}`" for t in dict.fromkeys(enc.unknown).keys())
+    shown = ", ".join(f"“{md_escape(t)}”" for t in dict.fromkeys(enc.unknown))
     st.markdown(f"Not in the vocabulary, so they became `[UNK]` (ID 1): {shown}. They all "
                 "share one row of the matrix, so the model cannot tell them apart.")
 
@@ -196,4 +196,4 @@ st.success(
     "vectors carry meaning. A trained embedding layer finds such directions **by itself**, "
     "from the contexts words appear in, with no names on its columns: lesson 3 trains one live."
 )
-st.page_link("pages/3_train_live.py", label="Go to lesson 3: train it live", icon="▶️")
+st.page_link("lessons/3_train_live.py", label="Go to lesson 3: train it live", icon="▶️")

@@ -86,7 +86,8 @@ with st.expander("Model and training settings", expanded=True):
         "have a label per sentence, for the classifier.",
     )
     model_kind = c2.selectbox(
-        "Model", list(MODEL_KINDS), format_func=MODEL_KINDS.get, key="train_model", bind=BIND,
+        "Model", list(MODEL_KINDS), index=2 if corpus_name == "reviews" else 0,
+        format_func=MODEL_KINDS.get, key="train_model", bind=BIND,
         help="Skip-gram: a word predicts its neighbours. CBOW: the neighbours predict the "
         "word. Classifier: the average of a sentence's vectors predicts its label.",
     )
@@ -201,7 +202,7 @@ if trainer is None or state.get("train__built_for") != built_for:
     state["train_trainer"] = trainer
     state["train__built_for"] = built_for
     state["train__playing"] = False
-    for key in ("train__basis", "train__quiz", "train__fig_space", "train__fig_curves"):
+    for key in ("train__basis", "train__quiz"):
         state.pop(key, None)
 
 vocab = trainer.vocab
@@ -209,6 +210,7 @@ drawn_rows = np.arange(2, len(vocab))  # every word but [PAD] and [UNK]
 drawn_words = [vocab.itos[i] for i in drawn_rows]
 categories = trainer.categories
 n_kinds = len(set(categories.values()))
+is_labelled = np.array([w in categories for w in drawn_words], dtype=bool)
 view_categories = categories or {  # a text without categories: its most frequent words
     w: "most frequent words" for w in drawn_words[:40]  # the vocabulary is by frequency
 }
@@ -253,7 +255,8 @@ def chance_level() -> float | None:
 
 
 def accuracy_label() -> str:
-    return "separation" if corpus.is_labelled and config.model == "classifier" else "neighbour accuracy"
+    classifier = corpus.is_labelled and config.model == "classifier"
+    return "separation" if classifier else "neighbour accuracy"
 
 
 @guarded
@@ -272,16 +275,18 @@ def live_view() -> None:
     m1.metric("Step", f"{trainer.step_count:,}")
     m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.4f}")
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
+    chance = f" Chance is about {chance_level():.0%}." if chance_level() else ""
     m3.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
               help="Share of category words whose nearest category word (by cosine) is of "
-              "the same kind." + (f" Chance is about {chance_level():.0%}." if chance_level() else ""))
+              "the same kind." + chance)
     m4.metric("Saved snapshots", f"{len(trainer.snapshots)}",
               help=f"One every {trainer.snapshots.every} steps, for the replay below.")
 
     matrix = trainer.last_finite_matrix()  # (vocab, dim)
     basis = state["train__basis"]
     points = basis.project(matrix[drawn_rows])  # (words, 2)
-    state["train__half_width"] = half = grow_half_width(state.get("train__half_width"), points)
+    state["train__half_width"] = half = grow_half_width(
+        state.get("train__half_width"), points, points[is_labelled])
     trail = None
     if trails:
         recent = trainer.snapshots.matrices[-TRAIL_SNAPSHOTS:] + [matrix]
@@ -297,15 +302,9 @@ def live_view() -> None:
         hist.steps, hist.loss, hist.accuracy, chance=chance_level(),
         accuracy_label=accuracy_label(), neighbours=near, categories=view_categories, word=focus,
     )
-    # The two charts live in the session and are redrawn in place: much cheaper per tick.
-    state["train__fig_space"] = figs.new_or_redraw(
-        state.get("train__fig_space"), *space, title=title, height=700)
-    state["train__fig_curves"] = figs.new_or_redraw(
-        state.get("train__fig_curves"), *curves, height=760)
-
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(state["train__fig_space"], key="train__space",
+        st.plotly_chart(figs.live_figure(*space, title=title, height=700), key="train__space",
                         config={"displaylogo": False})
         if basis.raw:
             st.caption("The dimension is 2, so these are the table's raw coordinates: no "
@@ -316,12 +315,13 @@ def live_view() -> None:
                 "fixed: a point moves only because training moved its vector. The axes grow "
                 "when the cloud spreads. Refit once the groups form to turn the view to them."
             )
-        if not basis.raw and st.button("Refit the view to this step", key="train__refit"):
+        if not basis.raw and st.button("Refit the view to this step", key="train__refit",
+                                       icon=":material/center_focus_strong:"):
             state["train__basis"] = fit_fixed_basis(matrix, drawn_rows, trainer.step_count)
             state["train__half_width"] = None
             st.rerun(scope="fragment")
     with right:
-        st.plotly_chart(state["train__fig_curves"], key="train__curves",
+        st.plotly_chart(figs.live_figure(*curves, height=760), key="train__curves",
                         config={"displaylogo": False})
         if chance_level() is None:
             st.caption("Your text has no word categories, so there is no accuracy to "
@@ -352,7 +352,8 @@ def make_question() -> dict:
     pool = [w for w, _ in trainer.nearest(focus, k=8)] if not categories else []
     for group, n in ((same, 2), (other, 1), (pool, 3)):
         group = [w for w in group if w not in picked]
-        picked |= set(rng.choice(group, min(n, len(group)), replace=False).tolist()) if group else set()
+        if group:
+            picked |= set(rng.choice(group, min(n, len(group)), replace=False).tolist())
     options = sorted(picked)
     return dict(step=trainer.step_count, word=focus, now=now, future=future, options=options,
                 ahead_step=ahead.step_count, ahead_diverged=ahead.diverged)
@@ -398,22 +399,30 @@ if st.toggle("Show the replay of saved snapshots", value=False, key="train_repla
     pick = np.unique(np.linspace(0, len(snaps) - 1, min(REPLAY_FRAMES, len(snaps))).astype(int))
     basis = state["train__basis"]
     frames = [basis.project(snaps.matrices[i][drawn_rows]) for i in pick]
-    half = grow_half_width(state.get("train__half_width"), np.concatenate(frames))
+    half = grow_half_width(state.get("train__half_width"), np.concatenate(frames),
+                           np.concatenate([f[is_labelled] for f in frames]))
     if len(pick) < 2:
         st.info("Nothing to replay yet: train a few dozen steps first.")
     else:
-        st.plotly_chart(
+        left, right = st.columns([3, 2])
+        left.plotly_chart(
             figs.replay_figure(
                 [snaps.steps[i] for i in pick], frames, drawn_words, view_categories,
                 half_width=half, axis_titles=basis.axis_titles(), show_labels=labels,
+                title="Replay",
             ),
             key="train__replay_chart", config={"displaylogo": False},
         )
-        st.caption(
-            f"{len(pick)} of the {len(snaps)} saved snapshots (steps 0 to {snaps.steps[-1]:,}), "
-            "in the same fixed view as above. The replay runs in your browser; it shows the "
-            "snapshots saved when the page last ran fully: pause and toggle it again to add "
-            "newer ones."
+        right.markdown(
+            f"{len(pick)} of the {len(snaps)} saved snapshots, drawn in the same fixed view as "
+            "the live chart. Press **▶ Replay** under the chart, or drag the slider to a step. "
+            "The replay runs in your browser. It holds the snapshots saved when the page last "
+            "ran fully: after training, pause, and it includes the new ones."
+        )
+        right.caption(
+            f"A snapshot is saved every {snaps.every} steps. To keep memory bounded, when "
+            f"{snaps.capacity} are saved every other one is dropped and the interval doubles, "
+            "so the replay always covers the whole run."
         )
 
 with st.expander("What is happening in one step?"):
