@@ -65,12 +65,6 @@ def rows_to_show(vocab_size: int, ids: list[int], limit: int = 60, context: int 
     return sorted(keep)
 
 
-def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
-    """Pairwise cosine similarities of the rows, computed by torch (0 where a row is zero)."""
-    x = torch.as_tensor(np.asarray(vectors, dtype=np.float64))
-    return F.cosine_similarity(x[:, None, :], x[None, :, :], dim=-1).numpy()
-
-
 def one_hot_vectors(ids: list[int], vocab_size: int) -> np.ndarray:
     """``(len(ids), vocab_size)``: a 1 in the column of each ID, zeros elsewhere."""
     return F.one_hot(torch.as_tensor(ids, dtype=torch.long), vocab_size).numpy()

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
+
+from embedviz.projection import pca_basis
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,9 @@ def fit_fixed_basis(matrix: np.ndarray, rows: np.ndarray, step: int) -> FixedBas
     reference = matrix[rows]  # (n, dim)
     if len(reference) < 3 or not np.all(np.isfinite(reference)):
         return FixedBasis(np.zeros(dim), np.eye(2, dim), (0.0, 0.0), step)
-    pca = PCA(n_components=2, svd_solver="full").fit(reference)
-    explained = np.nan_to_num(pca.explained_variance_ratio_)
-    return FixedBasis(pca.mean_, pca.components_, (float(explained[0]), float(explained[1])), step)
+    pca = pca_basis(reference, n_components=2)  # the same PCA as lesson 5's, signs fixed
+    ex, ey = np.nan_to_num(pca.explained_variance_ratio)
+    return FixedBasis(pca.mean, pca.components, (float(ex), float(ey)), step)
 
 
 def grow_half_width(

@@ -35,6 +35,7 @@ from embedviz.model import (
     param_groups,
 )
 from embedviz.seeding import check_seed, torch_generator
+from embedviz.similarity import nearest_to_vector, similarity_matrix
 from embedviz.text import PAD_ID, UNK_ID, Vocabulary
 
 OPTIMIZERS = {
@@ -374,38 +375,28 @@ def labelled_rows(vocab: Vocabulary, categories) -> tuple[np.ndarray, np.ndarray
     return np.array(rows, dtype=np.int64), np.array(labels, dtype=np.int64)
 
 
-def cosine_matrix(vectors: torch.Tensor) -> torch.Tensor:
-    """(n, dim) -> (n, n) cosine similarities (a zero vector has cosine 0 with everything)."""
-    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp(min=1e-12)
-    return unit @ unit.T
-
-
-@torch.no_grad()
-def neighbour_accuracy(matrix, rows, labels) -> float:
+def neighbour_accuracy(matrix: np.ndarray, rows, labels) -> float:
     """Share of labelled words whose nearest labelled word (by cosine) has the same category.
 
     Only labelled words compete as neighbours, so the score reads "are the kinds grouped?".
     Chance level is about one over the number of categories. NaN if undefined."""
-    rows, labels = torch.as_tensor(rows), torch.as_tensor(labels)
-    if len(rows) < 2 or len(torch.unique(labels)) < 2:
+    rows, labels = np.asarray(rows), np.asarray(labels)
+    if len(rows) < 2 or len(np.unique(labels)) < 2:
         return float("nan")
-    vectors = torch.as_tensor(matrix)[rows].double()  # (n, dim)
-    sims = cosine_matrix(vectors)  # (n, n)
-    sims.fill_diagonal_(-math.inf)  # a word is not its own neighbour
-    nearest = sims.argmax(dim=1)  # (n,)
-    return float((labels[nearest] == labels).double().mean())
+    sims = similarity_matrix(np.asarray(matrix)[rows], "cosine")  # (n, n)
+    np.fill_diagonal(sims, -np.inf)  # a word is not its own neighbour
+    nearest = sims.argmax(axis=1)  # (n,)
+    return float((labels[nearest] == labels).mean())
 
 
 def nearest_words(
     matrix: np.ndarray, vocab: Vocabulary, word: str, k: int = 5
 ) -> list[tuple[str, float]]:
     """The ``k`` words with the highest cosine similarity to ``word`` ([PAD]/[UNK] skipped)."""
-    vectors = torch.as_tensor(np.asarray(matrix, dtype=np.float64))  # (vocab, dim)
-    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp(min=1e-12)
-    sims = unit @ unit[vocab.stoi[word]]  # (vocab,)
-    sims[[PAD_ID, UNK_ID, vocab.stoi[word]]] = -math.inf
-    top = torch.topk(sims, min(k, len(vocab) - 3))
-    return [(vocab.itos[i], float(s)) for s, i in zip(top.values, top.indices)]
+    i = vocab.stoi[word]
+    found = nearest_to_vector(vocab.itos, matrix, matrix[i], k, "cosine",
+                              exclude=[PAD_ID, UNK_ID, i])
+    return [(n.word, n.score) for n in found]
 
 
 # ---------------------------------------------------------------- the trainer
@@ -420,7 +411,6 @@ class Trainer:
         self.vocab = self.corpus.vocabulary()
         self.categories = {w: c for w, c in self.corpus.categories.items() if w in self.vocab}
         self.label_rows, self.label_ids = labelled_rows(self.vocab, self.categories)
-        self._label_tensors = torch.as_tensor(self.label_rows), torch.as_tensor(self.label_ids)
         emb_cfg = EmbeddingConfig(
             vocab_size=len(self.vocab), dim=cfg.dim, init=cfg.init, scale=cfg.init_scale,
             seed=cfg.seed, padding_idx=PAD_ID, sparse=cfg.sparse,
@@ -524,7 +514,8 @@ class Trainer:
     @torch.no_grad()
     def accuracy(self) -> float:
         """Neighbour accuracy of the current table (NaN without categories)."""
-        return neighbour_accuracy(self.model.embedding.weight, *self._label_tensors)
+        weight = self.model.embedding.weight.detach().numpy()  # no copy
+        return neighbour_accuracy(weight, self.label_rows, self.label_ids)
 
     def nearest(self, word: str, k: int = 5) -> list[tuple[str, float]]:
         return nearest_words(self.last_finite_matrix(), self.vocab, word, k)

@@ -8,13 +8,13 @@ from embedviz import examples
 from embedviz.embedding import INITS, EmbeddingConfig
 from embedviz.figures import lookup as figs
 from embedviz.lookup import (
-    cosine_matrix,
     integer_id_distances,
     number_choices,
     one_hot_vectors,
     rows_to_show,
     words_to_vectors,
 )
+from embedviz.similarity import similarity_matrix
 from embedviz.text import PAD, UNK, UNK_ID
 from ui import BIND
 from ui.quiz import predict_then_reveal
@@ -172,12 +172,12 @@ with right:
     else:
         onehot = one_hot_vectors(uniq, V)
         labels = [vocab.itos[i] for i in uniq]
-        st.plotly_chart(figs.cosine_heatmap(cosine_matrix(onehot), labels),
-                        key="words_onehot_chart")
+        onehot_cos = similarity_matrix(onehot, "cosine")
+        st.plotly_chart(figs.cosine_heatmap(onehot_cos, labels), key="words_onehot_chart")
         st.markdown(
             f"Each token is a vector of **{V:,} numbers** with a single 1 in its ID's column. "
             "Two different tokens never share a 1, so every pair has cosine similarity "
-            f"**{cosine_matrix(onehot)[0, 1]:g}**: 'cat' is as far from 'dog' as from "
+            f"**{onehot_cos[0, 1]:g}**: 'cat' is as far from 'dog' as from "
             "'refrigerator', and the vector grows with the vocabulary (50,257 numbers for GPT-2)."
         )
 
@@ -187,7 +187,7 @@ values = np.array([examples.FEATURE_TABLE[w] for w in words])
 a, b = st.columns(2)
 a.markdown("A hand-made embedding: a person scored each word on a few named features.")
 a.plotly_chart(figs.feature_table(values, words, examples.FEATURES), key="words_features_chart")
-cos = cosine_matrix(values)
+cos = similarity_matrix(values, "cosine")
 b.markdown("Cosine similarity of those vectors (computed):")
 b.plotly_chart(figs.cosine_heatmap(cos, words), key="words_featcos_chart")
 i, j, k = words.index("dog"), words.index("cat"), words.index("apple")

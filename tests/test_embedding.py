@@ -7,12 +7,12 @@ from torch import nn
 
 from embedviz.embedding import INITS, EmbeddingConfig, lookup, make_embedding
 from embedviz.lookup import (
-    cosine_matrix,
     integer_id_distances,
     one_hot_vectors,
     rows_to_show,
     words_to_vectors,
 )
+from embedviz.similarity import similarity_matrix
 
 
 @pytest.mark.parametrize("init", list(INITS))
@@ -61,12 +61,12 @@ def test_pipeline_output_is_the_looked_up_rows():
 def test_one_hot_vectors_are_orthogonal_and_feature_vectors_are_not():
     oh = one_hot_vectors([2, 5, 7], 10)
     assert oh.shape == (3, 10) and oh.sum() == 3
-    cos = cosine_matrix(oh)
+    cos = similarity_matrix(oh, "cosine")
     np.testing.assert_allclose(cos, np.eye(3))
     v = np.array([[1.0, 0, 1], [1.0, 0, 0.8], [0, 1.0, 0]])
     expected = torch.nn.functional.cosine_similarity(
         torch.tensor(v[0]), torch.tensor(v[1]), dim=0).item()
-    assert cosine_matrix(v)[0, 1] == pytest.approx(expected)
+    assert similarity_matrix(v, "cosine")[0, 1] == pytest.approx(expected)
 
 
 def test_integer_distances_and_rows_to_show():
