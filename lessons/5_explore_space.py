@@ -312,12 +312,14 @@ def neighbours_section(src: Source, word: str, metric: str, k: int):
                    "vectors, which is why word vectors are usually compared by cosine.")
 
 
-def quiz(src: Source, wmap, coords, word: str) -> None:
-    """Which of four words on the map is nearest to ``word`` in all dimensions?"""
+def quiz(src: Source, wmap, coords, word: str) -> bool:
+    """Which of four words on the map is nearest to ``word`` in all dimensions?
+
+    Returns whether the answer may be shown (revealed, or no question could be asked)."""
     if coords is None or word not in wmap.words or len(wmap.words) < 6:
         st.caption("The prediction question needs a map of at least 6 words that shows "
                    "the word you search.")
-        return
+        return True
     ranked = similarity.neighbours(wmap.words, wmap.matrix, word, len(wmap.words), "cosine")
     i = wmap.words.index(word)
     flat = np.linalg.norm(coords - coords[i], axis=1)  # distances on the picture
@@ -333,7 +335,7 @@ def quiz(src: Source, wmap, coords, word: str) -> None:
                if looks_nearest == ranked[0].word else
                f"The picture misleads here: “{md_escape(looks_nearest)}” *looks* nearest, "
                "because squeezing all dimensions into a few distorts distances.")
-    predict_then_reveal(
+    return predict_then_reveal(
         "space_quiz",
         f"Among these words on the map, which is nearest to **“{md_escape(word)}”** by "
         f"cosine similarity in all {wmap.matrix.shape[1]} dimensions?",
@@ -454,8 +456,11 @@ else:
     map_coords = map_section(source, word_map, marked, near, word_pairs)
 if focus:
     st.subheader(f"Neighbours of “{md_escape(focus)}”")
-    neighbours_section(source, focus, metric, k)
-    quiz(source, word_map, map_coords, focus)
+    answered = quiz(source, word_map, map_coords, focus)
+    if answered or st.toggle("Show the neighbours without predicting", key="space__skip_quiz"):
+        neighbours_section(source, focus, metric, k)
+    else:
+        st.caption("Predict first: the neighbours chart gives the answer away.")
 st.subheader("Similarity matrix")
 similarity_section(source, word_map, metric)
 st.subheader("Analogies: a − b + c")

@@ -62,6 +62,9 @@ def test_glove_view_shows_neighbours_and_analogy_that_match_gensim(page):
 
     at = page
     assert at.radio(key="space_source").value == "glove"
+    # predict first: the neighbours chart would give the quiz's answer away
+    assert not any("space_chart_neighbours" in c.proto.id for c in at.get("plotly_chart"))
+    at.toggle(key="space__skip_quiz").set_value(True).run()
     bars = _chart(at, "space_chart_neighbours")["data"][0]
     g = load_glove()
     kv = KeyedVectors(vector_size=g.dim)
@@ -160,6 +163,8 @@ def test_student_model_source_with_its_categories_and_small_vocabulary():
     assert {t["name"] for t in scatter} == {"animal", "food"}
     assert "fewer than N = 500" in text  # N larger than the vocabulary
     at.text_input(key="space_word").set_value("cat").run()
+    if not any("space_chart_neighbours" in c.proto.id for c in at.get("plotly_chart")):
+        at.toggle(key="space__skip_quiz").set_value(True).run()
     bars = _chart(at, "space_chart_neighbours")["data"][0]
     m = trainer.embedding_matrix()
     itos = trainer.vocab.itos
@@ -206,6 +211,8 @@ def test_quiz_answer_is_the_true_nearest_word(page):
     from embedviz.pretrained import load_glove, load_wordlist
 
     at = page
+    at.toggle(key="space__skip_quiz").set_value(False).run()
+    assert not any("space_chart_neighbours" in c.proto.id for c in at.get("plotly_chart"))
     radio = next(r for r in at.radio if r.key == "space_quiz__choice")
     g = load_glove()
     words = load_wordlist("countries_capitals").words
@@ -219,3 +226,4 @@ def test_quiz_answer_is_the_true_nearest_word(page):
     at.button(key="space_quiz__reveal").click().run()
     assert_clean(at)
     assert any("Right" in str(s.value) for s in at.success)
+    assert _chart(at, "space_chart_neighbours")  # revealed: the neighbours are shown
