@@ -2,7 +2,7 @@
 
 For V in {1k, 10k, 50k} and d in {64, 512}, with a batch of 256 token IDs, it times on one
 thread, with the same helper the page uses (``embedviz.onehot.time_paths``: perf_counter,
-warm-up, median of repeats):
+warm-up, best of repeats):
 
 - forward: ``nn.Embedding(ids)`` (the baseline) and ``one_hot(ids, V).float() @ W``
   (building X included);
@@ -48,7 +48,7 @@ def main() -> None:
     torch.set_num_threads(1)
 
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, batch {args.batch} "
-          f"tokens, median of {args.repeats} repeats; times in ms per call")
+          f"tokens, best of {args.repeats} repeats; times in ms per call")
     print("baseline: nn.Embedding (the lookup); ratio = one_hot @ W time / baseline time\n")
     head = (f"{'V':>7} {'d':>4} {'X MB':>6} | {'fwd lookup':>10} {'fwd onehot':>10} "
             f"{'ratio':>8} | {'f+b lookup':>10} {'f+b onehot':>10} {'ratio':>7} | "

@@ -26,7 +26,6 @@ tokens the one-hot path does 50,257 multiply-adds for every number the lookup co
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -323,12 +322,13 @@ def cost_curve(vocab_sizes: Sequence[int], dim: int, batch: int) -> list[Cost]:
 # ---------------------------------------------------------------------------- timing
 
 
-def median_seconds(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 2e-3) -> float:
-    """Median time of one call of ``fn``, with ``time.perf_counter``.
+def best_seconds(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 2e-3) -> float:
+    """Time of one call of ``fn``, with ``time.perf_counter``: the best of ``repeats`` groups.
 
     A warm-up call first; then calls are grouped so that one group lasts at least
-    ``min_seconds`` (a 10-microsecond lookup is too short to time alone), and the median
-    over ``repeats`` groups is divided by the group size.
+    ``min_seconds`` (a 10-microsecond lookup is too short to time alone). The fastest group
+    is kept, as ``timeit`` advises: on a shared machine the slower ones measure the
+    neighbours, not the code. The result is divided by the group size.
     """
     fn()  # warm-up: first-call allocations and dispatch caches
     loops = 1
@@ -346,7 +346,7 @@ def median_seconds(fn: Callable[[], object], repeats: int = 5, min_seconds: floa
         for _ in range(loops):
             fn()
         groups.append(time.perf_counter() - start)
-    return statistics.median(groups) / loops
+    return min(groups) / loops
 
 
 @dataclass(frozen=True)
@@ -417,7 +417,7 @@ def time_paths(
         sparse_emb(ids).backward(grad_out)
 
     def t(fn):
-        return median_seconds(fn, repeats, min_seconds)
+        return best_seconds(fn, repeats, min_seconds)
 
     nan = float("nan")
     return Timing(

@@ -374,7 +374,7 @@ def timing_part(V_cost: int, d: int, n: int, cost: onehot.Cost) -> None:
             "measures sizes up to 50k."
         )
     st.caption(
-        "Median of 5 timed repeats after a warm-up (`time.perf_counter`); the one-hot time "
+        "Best of 5 timed repeats after a warm-up (`time.perf_counter`); the one-hot time "
         "includes building X. Forward + backward is closer because both backward passes "
         "write a dense V × d gradient (mostly zeros); `sparse=True` stores only the batch's rows."
     )

@@ -128,14 +128,14 @@ def test_cost_at_gpt2_size_is_the_number_in_the_lesson():
     assert [c.onehot_multiply_adds for c in curve] == [160, 1600]
 
 
-def test_median_seconds_times_a_known_sleep():
+def test_best_seconds_times_a_known_sleep():
     calls = []
 
     def nap():
         calls.append(1)
         time.sleep(0.002)
 
-    t = onehot.median_seconds(nap, repeats=3, min_seconds=1e-3)
+    t = onehot.best_seconds(nap, repeats=3, min_seconds=1e-3)
     assert 0.0019 <= t < 0.5  # a sleep is never shorter; a busy machine may wake it late
     assert len(calls) >= 1 + 3  # warm-up plus the repeats
 
