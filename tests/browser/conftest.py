@@ -160,23 +160,6 @@ def start_server(log) -> tuple[subprocess.Popen, str]:
     pytest.fail(f"streamlit run app.py did not become healthy:\n{tail}", pytrace=False)
 
 
-def warm_up(browser, url: str) -> None:
-    """Open the home page once, so the server runs app.py and learns the pages.
-
-    Until app.py's st.navigation has run once, a fresh server does not know /words: the first
-    visitor of a deep link gets a "Page not found" dialog over the right page (Streamlit bug
-    streamlit/streamlit#8860, still in 1.67). Students meet it only on a just-woken app;
-    tests would meet it on whichever page they open first.
-    """
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        tab = context.new_page()
-        tab.goto(url, wait_until="domcontentloaded")
-        wait_for_app_idle(tab, timeout=SERVER_START_TIMEOUT)
-    finally:
-        context.close()
-
-
 @pytest.fixture(scope="session")
 def app_url(browser):
     """Base URL (no trailing slash) of the app served for this test session."""
@@ -184,7 +167,6 @@ def app_url(browser):
     with SERVER_LOG.open("wb") as log:
         proc, url = start_server(log)
         try:
-            warm_up(browser, url)
             yield url
         finally:
             stop(proc)

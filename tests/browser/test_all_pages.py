@@ -236,3 +236,25 @@ def test_emoji_cjk_and_rtl_sentence_runs_and_is_screenshotted(page, app_url):
     problems = problems_of(page_report(page), "words", js_errors(page))
     assert not problems, f"{problems}\n{server_log_since(mark)}"
     assert "猫" in page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_a_cold_server_serves_a_deep_link_through_the_router(browser, tmp_path):
+    """A woken app's first visitor often arrives by a shared deep link. It must get app.py's
+    router (its titles, its error guard), with no "Page not found" notice: this is what a
+    `pages/` folder next to app.py used to break, through Streamlit's auto-discovery."""
+    from tests.browser.conftest import VIEWPORT, start_server, stop
+
+    with (tmp_path / "cold-server.log").open("wb") as log:
+        proc, url = start_server(log)
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            tab = context.new_page()
+            tab.goto(f"{url}/gradients?grads_steps=2", wait_until="domcontentloaded")
+            wait_for_app_idle(tab)
+            assert tab.get_by_text("Page not found").count() == 0
+            nav = tab.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "1 · Words to vectors" in nav and "Start here" in nav
+            assert "4 · Gradients" in tab.locator("h1").first.inner_text()
+            context.close()
+        finally:
+            stop(proc)

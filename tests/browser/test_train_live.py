@@ -40,20 +40,9 @@ def wait_until(condition, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def close_page_not_found(page) -> None:
-    """The first visit of a freshly started server may show Streamlit's "Page not found"
-    dialog over a deep link while st.navigation registers the pages (the page itself runs
-    fine); it makes the rest of the page inert, so close it."""
-    dialog = page.get_by_role("dialog")
-    if dialog.count() and "Page not found" in dialog.first.inner_text():
-        page.keyboard.press("Escape")
-        dialog.first.wait_for(state="hidden")
-
-
 def test_play_trains_live_and_pause_stops(page, app_url):
     mark = server_log_mark()
     goto(page, app_url, "train")
-    close_page_not_found(page)
     assert shown_step(page) == 0
     before = wait_until(lambda: page.evaluate(POINTS_JS), 20, "the space chart to draw")
 
