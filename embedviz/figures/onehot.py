@@ -63,7 +63,9 @@ def _cell_text(panel: Panel) -> np.ndarray:
     return text
 
 
-ASSUMED_WIDTH_PX = 850  # plot area of the wide layout's main column; sizes gaps and titles
+ASSUMED_WIDTH_PX = 850  # plot area of the wide layout's main column: decides which cells show values
+GAP_WIDTH_PX = 620  # gaps for labels and operators are sized for this narrower plot (a 1024-px
+# projector with the sidebar open), so they never overlap on a classroom screen
 CHAR_PX = 9  # an average tick-label character at FONT_SIZE - 2
 OPERATOR_PX = 44
 TITLE_CHAR_PX = 9.5
@@ -76,7 +78,7 @@ def side_by_side(
 ) -> go.Figure:
     """Matrices in a row with operators between them; equal cell sizes, first rows aligned.
 
-    A panel whose row labels repeat its left neighbour's shows none; the gap before a panel
+    A panel whose row labels repeat an earlier panel's shows none; the gap before a panel
     is sized for its labels plus the operator, so the two never overlap.
     """
     n_rows = max(p.values.shape[0] for p in panels)
@@ -118,9 +120,9 @@ def side_by_side(
                      for r, color in p.outlines.items()]
         if k > 1 and k - 2 < len(operators) and operators[k - 2]:
             above = min(rows, panels[k - 2].values.shape[0])
-            notes.append(dict(
-                x=domains[k - 2][1] + OPERATOR_PX / 2 / ASSUMED_WIDTH_PX,
-                y=1 - (above / 2) / n_rows, xref="paper", yref="paper", xanchor="center",
+            notes.append(dict(  # in pixels from the previous panel: right at any screen width
+                x=domains[k - 2][1], xshift=OPERATOR_PX / 2, y=1 - (above / 2) / n_rows,
+                xref="paper", yref="paper", xanchor="center",
                 showarrow=False, text=f"<b>{html.escape(operators[k - 2])}</b>",
                 font=dict(size=FONT_SIZE + 8),
             ))
@@ -133,7 +135,8 @@ def side_by_side(
 
 
 def _labels_shown(panels: Sequence[Panel], k: int) -> bool:
-    return k == 0 or list(panels[k].row_labels) != list(panels[k - 1].row_labels)
+    """Rows are aligned across panels, so labels that repeat an earlier panel's are left out."""
+    return all(list(panels[k].row_labels) != list(p.row_labels) for p in panels[:k])
 
 
 def _domains(panels: Sequence[Panel], operators: Sequence[str]) -> list[tuple[float, float]]:
@@ -145,7 +148,7 @@ def _domains(panels: Sequence[Panel], operators: Sequence[str]) -> list[tuple[fl
             longest = max((len(_short(r)) for r in panels[k].row_labels), default=0)
             label_px = CHAR_PX * min(longest, 16) + 12
         op = operators[k - 1] if k - 1 < len(operators) else ""
-        gaps.append((label_px + (OPERATOR_PX if op else 16)) / ASSUMED_WIDTH_PX)
+        gaps.append((label_px + (OPERATOR_PX if op else 16)) / GAP_WIDTH_PX)
     free = max(0.3, 1 - sum(gaps))
     # widths in proportion to columns, but never narrower than the panel's title
     cols = [max(p.values.shape[1], 2) for p in panels]
