@@ -57,9 +57,10 @@ def curves_parts(
                hovertemplate="%{y}: cosine %{x:.3f}<extra></extra>"),
     ]
     shapes, notes = [], [
-        _panel_title("Loss (lower is better)", 0.962),
-        _panel_title(f"{accuracy_label.capitalize()} (higher is better)", 0.632),
-        _panel_title(f"Nearest words to “{word}” (cosine)", 0.29),
+        # short titles: the side column is narrow on a 1024-px projector
+        _panel_title("Loss ↓", 0.962),
+        _panel_title(f"{accuracy_label.split()[-1].capitalize()} ↑", 0.632),  # "Accuracy ↑"
+        _panel_title(f"Nearest to “{word}”", 0.29),
     ]
     if chance is not None:
         shapes.append(dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=chance,
@@ -219,10 +220,11 @@ def space_parts(
         xaxis=dict(range=[-r, r], title=dict(text=axis_titles[0]), zerolinecolor="#DDD"),
         yaxis=dict(range=[-r, r], title=dict(text=axis_titles[1]), zerolinecolor="#DDD",
                    scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0,
+        # below the axis title, so a narrow screen's wrapped legend never covers the title
+        legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0,
                     itemsizing="constant"),
         uirevision="space",  # keeps a student's zoom while the points move
-        margin=dict(l=10, r=10, b=10, t=100),  # room for the title and the legend
+        margin=dict(l=10, r=10, b=110, t=60),  # room for the title, and the legend below
     )
     return data, layout
 
