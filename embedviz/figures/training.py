@@ -286,7 +286,9 @@ def replay_figure(
                                              mode="immediate")])
                    for s in steps],
         )],
-        margin=dict(l=10, r=10, t=100, b=150),
+        # the play controls take the space below the axis, so the legend goes on top here
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        margin=dict(l=10, r=10, t=130, b=150),
         uirevision=None,
     )
     return fig
