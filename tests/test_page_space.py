@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +9,7 @@ import pytest
 
 from embedviz.seeding import numpy_rng
 from embedviz.text import Vocabulary
-from tests.apptest_helpers import assert_clean, open_page
+from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array
 
 
 class TinyTrainer:
@@ -37,18 +35,6 @@ def page():
     return open_page("space")
 
 
-def _values(v) -> np.ndarray:
-    """Plotly writes numeric arrays as base64 ("typed arrays"); decode them."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-    return np.asarray(v)
-
-
-def _chart(at, key: str) -> dict:
-    return next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                if key in c.proto.id)
-
-
 def _texts(at) -> str:
     parts = [m.value for kind in ("markdown", "caption", "info", "warning", "success")
              for m in getattr(at, kind)]
@@ -65,14 +51,14 @@ def test_glove_view_shows_neighbours_and_analogy_that_match_gensim(page):
     # predict first: the neighbours chart would give the quiz's answer away
     assert not any("space_chart_neighbours" in c.proto.id for c in at.get("plotly_chart"))
     at.toggle(key="space__skip_quiz").set_value(True).run()
-    bars = _chart(at, "space_chart_neighbours")["data"][0]
+    bars = chart_spec(at, "space_chart_neighbours")["data"][0]
     g = load_glove()
     kv = KeyedVectors(vector_size=g.dim)
     kv.add_vectors(g.itos, np.asarray(g.matrix))
     truth = kv.most_similar("france", topn=8)  # the map's first word is studied by default
     assert bars["customdata"] == [w for w, _ in truth]
-    np.testing.assert_allclose(_values(bars["x"]), [s for _, s in truth], atol=1e-5)
-    answer = _chart(at, "space_chart_analogy")["data"][0]
+    np.testing.assert_allclose(plotly_array(bars["x"]), [s for _, s in truth], atol=1e-5)
+    answer = chart_spec(at, "space_chart_analogy")["data"][0]
     best = kv.most_similar(positive=["king", "woman"], negative=["man"], topn=5)
     assert answer["customdata"] == [w for w, _ in best] and answer["customdata"][0] == "queen"
     assert "≈ **queen**" in _texts(at)
@@ -85,13 +71,13 @@ def test_pca_view_explained_variance_matches_sklearn(page):
 
     g = load_glove()
     words = load_wordlist("countries_capitals").words
-    variance = _values(_chart(page, "space_chart_variance")["data"][0]["y"])
+    variance = plotly_array(chart_spec(page, "space_chart_variance")["data"][0]["y"])
     truth = PCA(n_components=10).fit(g.rows(g.indices(words)).astype(np.float64))
     np.testing.assert_allclose(variance / 100, truth.explained_variance_ratio_,
                                rtol=1e-6)
-    traces = _chart(page, "space_chart_map")["data"]
+    traces = chart_spec(page, "space_chart_map")["data"]
     scatter = [t for t in traces if t["name"] != "pairs"]
-    assert sum(len(_values(t["x"])) for t in scatter) == len(words)
+    assert sum(len(plotly_array(t["x"])) for t in scatter) == len(words)
     assert {t["name"] for t in scatter} == {"country", "capital"}
     lines = next(t for t in traces if t["name"] == "pairs")  # france -> paris, ...
     assert len(lines["x"]) == 3 * 18  # 18 segments, each ending in a gap
@@ -105,11 +91,11 @@ def test_tsne_runs_with_a_message_when_perplexity_does_not_fit():
     text = _texts(at)
     assert "Perplexity 100 is too large for 36 points" in text
     assert "trustworthiness" in text
-    points = [t for t in _chart(at, "space_chart_map")["data"] if t["name"] != "pairs"]
-    assert sum(len(_values(t["x"])) for t in points) == 36
+    points = [t for t in chart_spec(at, "space_chart_map")["data"] if t["name"] != "pairs"]
+    assert sum(len(plotly_array(t["x"])) for t in points) == 36
     at.radio(key="space_dims").set_value(3).run()
     assert_clean(at)
-    assert {t["type"] for t in _chart(at, "space_chart_map")["data"]} == {"scatter3d"}
+    assert {t["type"] for t in chart_spec(at, "space_chart_map")["data"]} == {"scatter3d"}
 
 
 def test_unknown_and_added_words_are_named(page):
@@ -117,7 +103,7 @@ def test_unknown_and_added_words_are_named(page):
     at.text_input(key="space_add").set_value("dragon, qwzxv unicorn").run()
     assert_clean(at)
     assert "qwzxv" in _texts(at) and "Not in GloVe" in _texts(at)
-    names = {t["name"] for t in _chart(at, "space_chart_map")["data"]}
+    names = {t["name"] for t in chart_spec(at, "space_chart_map")["data"]}
     assert "added" in names
     at.text_input(key="space_word").set_value("blorptastic").run()
     assert_clean(at)
@@ -157,7 +143,7 @@ def test_student_model_source_with_its_categories_and_small_vocabulary():
     text = _texts(at)
     assert "step 42" in text
     assert "Not in your model's vocabulary" in text and "king" in text  # the analogy's words
-    scatter = _chart(at, "space_chart_map")["data"]
+    scatter = chart_spec(at, "space_chart_map")["data"]
     shown = sorted(w for t in scatter for w in t["text"])
     assert shown == sorted(ANIMALS + FOOD)  # [PAD] and [UNK] are not words
     assert {t["name"] for t in scatter} == {"animal", "food"}
@@ -165,7 +151,7 @@ def test_student_model_source_with_its_categories_and_small_vocabulary():
     at.text_input(key="space_word").set_value("cat").run()
     if not any("space_chart_neighbours" in c.proto.id for c in at.get("plotly_chart")):
         at.toggle(key="space__skip_quiz").set_value(True).run()
-    bars = _chart(at, "space_chart_neighbours")["data"][0]
+    bars = chart_spec(at, "space_chart_neighbours")["data"][0]
     m = trainer.embedding_matrix()
     itos = trainer.vocab.itos
     words = [w for w in itos if not w.startswith("[")]
@@ -185,7 +171,7 @@ def test_model_source_without_a_trainer_links_to_lesson_3():
     assert_clean(at)
     assert "no trained model" in _texts(at)
     assert any(link.proto.page == "train" for link in at.get("page_link"))
-    assert _chart(at, "space_chart_map")  # GloVe is shown meanwhile
+    assert chart_spec(at, "space_chart_map")  # GloVe is shown meanwhile
 
 
 def test_a_shared_link_reproduces_the_view():
@@ -202,7 +188,7 @@ def test_a_shared_link_reproduces_the_view():
     assert_clean(at)
     assert at.selectbox(key="space_words").value == "animals"
     assert at.radio(key="space_dims").value == 3
-    data = _chart(at, "space_chart_map")["data"]
+    data = chart_spec(at, "space_chart_map")["data"]
     assert {t["type"] for t in data} == {"scatter3d"}
     assert any(t["name"] == "tiger" for t in data)  # the searched word is marked
 
@@ -226,4 +212,4 @@ def test_quiz_answer_is_the_true_nearest_word(page):
     at.button(key="space_quiz__reveal").click().run()
     assert_clean(at)
     assert any("Right" in str(s.value) for s in at.success)
-    assert _chart(at, "space_chart_neighbours")  # revealed: the neighbours are shown
+    assert chart_spec(at, "space_chart_neighbours")  # revealed: the neighbours are shown

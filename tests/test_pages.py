@@ -88,5 +88,4 @@ def test_page_runs_and_survives_each_bound_widget_change(route):
         at.run()
         assert_clean(at)
         changed += 1
-    print(route, "changed", changed, "of", len(keys))
     assert changed >= 2, f"the {route} page should have main widgets bound to the URL"
