@@ -20,6 +20,7 @@ HOME = st.Page("lessons/0_home.py", title="Start here", icon=":material/home:", 
 
 page = st.navigation({"embedviz": [HOME], "Lessons": LESSONS})
 st.session_state["_lessons"] = LESSONS  # the home page links every lesson from this list
+st.session_state["_current_url_path"] = page.url_path  # ui.nav.next_lesson_link reads it
 with st.sidebar:
     st.caption(
         "Every setting is in the page's URL: copy the address bar to share exactly this view."

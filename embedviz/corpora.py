@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
+
+from embedviz.seeding import numpy_rng
 from embedviz.text import Vocabulary, tokenize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -73,6 +76,42 @@ class Corpus:
 
     def __repr__(self) -> str:
         return f"Corpus({self.name!r}, sentences={len(self.sentences)}, words={self.n_words})"
+
+    def subset(self, indices, name: str) -> Corpus:
+        """The sentences at ``indices`` (with their labels), as a corpus of its own."""
+        idx = [int(i) for i in indices]
+        return Corpus(
+            name=name, title=f"{self.title} ({name})",
+            sentences=tuple(self.sentences[i] for i in idx), categories=self.categories,
+            labels=None if self.labels is None else tuple(self.labels[i] for i in idx),
+            label_names=self.label_names, min_count=self.min_count,
+        )
+
+
+def train_validation_split(
+    corpus: Corpus, val_share: float = 0.2, seed: int = 0, train_share: float = 1.0
+) -> tuple[Corpus, Corpus]:
+    """Split a labelled corpus into training and validation sentences, seeded and stratified.
+
+    Each label's sentences are shuffled with the seed's generator; the first ``val_share`` of
+    them are validation, and of the rest the first ``train_share`` are kept for training (so
+    10 % of the training set is a subset of 30 %, and the validation set never changes with
+    ``train_share``). Lessons 6, 8 and 10 train on one of these splits.
+    """
+    if not corpus.is_labelled:
+        raise ValueError("only a labelled corpus (one label per sentence) can be split")
+    if not (0 < val_share < 1 and 0 < train_share <= 1):
+        raise ValueError("val_share must be in (0, 1) and train_share in (0, 1]")
+    rng = numpy_rng(seed)
+    labels = np.asarray(corpus.labels)
+    train, val = [], []
+    for label in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        n_val = max(1, round(val_share * len(rows)))
+        val += rows[:n_val].tolist()
+        rest = rows[n_val:]
+        train += rest[: max(1, round(train_share * len(rest)))].tolist()
+    return corpus.subset(sorted(train), "train"), corpus.subset(sorted(val), "validation")
 
 
 def is_word(token: str) -> bool:
