@@ -52,7 +52,21 @@ MAX_IDS = 64  # how many token IDs the page takes from the student
 
 
 def one_hot(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
-    """(n,) token IDs -> (n, V) float matrix: a single 1 per row, in the ID's column."""
+    """(n,) token IDs -> (n, V) float32 matrix: a single 1 per row, in the ID's column.
+
+    Built directly in float32 (zeros, then a 1 written at each ``(i, ids[i])``): the fair,
+    fastest way to make X. ``F.one_hot`` gives the same matrix but makes an int64 one first;
+    see :func:`one_hot_via_int64`.
+    """
+    X = torch.zeros(len(ids), vocab_size, dtype=torch.float32)  # (n, V)
+    X[torch.arange(len(ids)), ids] = 1.0
+    return X
+
+
+def one_hot_via_int64(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """The same X the textbook way, ``F.one_hot(ids, V).float()``: PyTorch builds an int64
+    (n, V) matrix first (8 bytes a number) and then the float32 copy, so for a moment both
+    exist (12 bytes a number, :attr:`Cost.onehot_int64_detour_bytes`)."""
     return F.one_hot(ids, vocab_size).to(torch.float32)  # (n, V)
 
 
@@ -302,6 +316,11 @@ class Cost:
         return self.onehot_input_floats * FLOAT_BYTES
 
     @property
+    def onehot_int64_detour_bytes(self) -> int:
+        """Peak extra memory of ``F.one_hot(ids, V).float()``: the int64 X and its copy."""
+        return self.onehot_input_floats * (INDEX_BYTES + FLOAT_BYTES)
+
+    @property
     def lookup_index_bytes(self) -> int:
         return self.lookup_index_numbers * INDEX_BYTES
 
@@ -322,53 +341,105 @@ def cost_curve(vocab_sizes: Sequence[int], dim: int, batch: int) -> list[Cost]:
 # ---------------------------------------------------------------------------- timing
 
 
+def _calibrate(fn: Callable[[], object], min_seconds: float) -> int:
+    """How many calls make one timed group last at least ``min_seconds`` (after a warm-up)."""
+    fn()  # warm-up: first-call allocations and dispatch caches
+    loops = 1
+    while loops < 1 << 16:
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        if time.perf_counter() - start >= min_seconds:
+            break
+        loops *= 2
+    return loops
+
+
+def _group_seconds(fn: Callable[[], object], loops: int) -> float:
+    start = time.perf_counter()
+    for _ in range(loops):
+        fn()
+    return (time.perf_counter() - start) / loops
+
+
 def best_seconds(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 2e-3) -> float:
     """Time of one call of ``fn``, with ``time.perf_counter``: the best of ``repeats`` groups.
 
-    A warm-up call first; then calls are grouped so that one group lasts at least
-    ``min_seconds`` (a 10-microsecond lookup is too short to time alone). The fastest group
-    is kept, as ``timeit`` advises: on a shared machine the slower ones measure the
-    neighbours, not the code. The result is divided by the group size.
+    Calls are grouped so that one group lasts at least ``min_seconds`` (a 10-microsecond
+    lookup is too short to time alone); the fastest group is kept, as ``timeit`` advises: on
+    a shared machine the slower ones measure the neighbours, not the code.
     """
-    fn()  # warm-up: first-call allocations and dispatch caches
-    loops = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds or loops >= 1 << 16:
-            break
-        loops *= 2
-    groups = [elapsed]
-    for _ in range(repeats - 1):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        groups.append(time.perf_counter() - start)
-    return min(groups) / loops
+    loops = _calibrate(fn, min_seconds)
+    return min(_group_seconds(fn, loops) for _ in range(repeats))
+
+
+def interleaved_seconds(
+    fns: dict[str, Callable[[], object]], rounds: int = 5, min_seconds: float = 2e-3
+) -> dict[str, list[float]]:
+    """Seconds per call of each function, ``rounds`` samples each, measured in turns.
+
+    Each round times every function once, one after the other, so a burst of load from
+    another program on the machine falls on all of them alike instead of on one alone.
+    """
+    loops = {name: _calibrate(fn, min_seconds) for name, fn in fns.items()}
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            samples[name].append(_group_seconds(fn, loops[name]))
+    return samples
+
+
+PATHS = ("onehot_forward", "lookup_forward", "onehot_forward_backward",
+         "lookup_forward_backward", "sparse_lookup_forward_backward")
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Measured seconds per call of both paths at one size."""
+    """Measured seconds per call of both paths at one size: ``rounds`` interleaved samples
+    of each (``samples[path]``, in round order); the properties give the best of them."""
 
     vocab_size: int
     dim: int
     batch: int
-    onehot_forward: float
-    lookup_forward: float
-    onehot_forward_backward: float
-    lookup_forward_backward: float
-    sparse_lookup_forward_backward: float  # nn.Embedding(sparse=True): no dense V x d grad
+    samples: dict  # path name (one of PATHS) -> list of seconds per call, one per round
+    attempts: int = 1  # measurements made until the orderings below held
+
+    def best(self, path: str) -> float:
+        return min(self.samples[path]) if self.samples.get(path) else float("nan")
+
+    onehot_forward = property(lambda self: self.best("onehot_forward"))
+    lookup_forward = property(lambda self: self.best("lookup_forward"))
+    onehot_forward_backward = property(lambda self: self.best("onehot_forward_backward"))
+    lookup_forward_backward = property(lambda self: self.best("lookup_forward_backward"))
+    sparse_lookup_forward_backward = property(
+        lambda self: self.best("sparse_lookup_forward_backward"))
+
+    def ratios(self, slow: str, fast: str) -> list[float]:
+        """``slow / fast`` in each round: both measured moments apart."""
+        return [a / b for a, b in zip(self.samples[slow], self.samples[fast])]
+
+    def ratio_range(self, slow: str, fast: str) -> tuple[float, float, float]:
+        """(min, median, max) over the rounds of ``slow / fast``."""
+        r = sorted(self.ratios(slow, fast))
+        return r[0], r[len(r) // 2], r[-1]
 
     @property
     def forward_ratio(self) -> float:
-        return self.onehot_forward / self.lookup_forward
+        """Median over the rounds of one-hot forward / lookup forward."""
+        return self.ratio_range("onehot_forward", "lookup_forward")[1]
 
     @property
     def forward_backward_ratio(self) -> float:
-        return self.onehot_forward_backward / self.lookup_forward_backward
+        return self.ratio_range("onehot_forward_backward", "lookup_forward_backward")[1]
+
+    @property
+    def consistent(self) -> bool:
+        """Forward + backward includes the forward pass, so it cannot be faster than it.
+        A measurement that says otherwise was disturbed and is not shown as it is."""
+        if not self.samples.get("onehot_forward_backward"):
+            return True
+        return (self.onehot_forward <= self.onehot_forward_backward
+                and self.lookup_forward <= self.lookup_forward_backward)
 
 
 def time_paths(
@@ -380,13 +451,16 @@ def time_paths(
     seed: int = 0,
     min_seconds: float = 2e-3,
     backward: bool = True,
+    max_attempts: int = 3,
 ) -> Timing:
     """Time ``nn.Embedding`` against ``one_hot(ids) @ W``, forward and forward+backward.
 
-    Runs on whatever thread count torch has (the app and the bench set one thread). The
-    one-hot path includes building X, as it must; both backward passes make a fresh dense
-    W.grad, as training with ``zero_grad(set_to_none=True)`` does; the sparse lookup makes
-    a sparse one.
+    ``repeats`` interleaved rounds (:func:`interleaved_seconds`). Runs on whatever thread
+    count torch has (the app and the bench set one thread). The one-hot path includes
+    building X in float32, as it must; both backward passes make a fresh dense W.grad, as
+    training with ``zero_grad(set_to_none=True)`` does; the sparse lookup makes a sparse one.
+    If the best times break an ordering that must hold (forward + backward faster than
+    forward alone) the machine was disturbed: measure again, up to ``max_attempts`` times.
     """
     g = torch_generator(seed)
     weight = torch.randn(vocab_size, dim, generator=g)  # (V, d)
@@ -416,18 +490,17 @@ def time_paths(
         sparse_emb.weight.grad = None
         sparse_emb(ids).backward(grad_out)
 
-    def t(fn):
-        return best_seconds(fn, repeats, min_seconds)
-
-    nan = float("nan")
-    return Timing(
-        vocab_size, dim, batch,
-        onehot_forward=t(onehot_fwd),
-        lookup_forward=t(lookup_fwd),
-        onehot_forward_backward=t(onehot_fwd_bwd) if backward else nan,
-        lookup_forward_backward=t(lookup_fwd_bwd) if backward else nan,
-        sparse_lookup_forward_backward=t(sparse_lookup_fwd_bwd) if backward else nan,
-    )
+    fns = {"onehot_forward": onehot_fwd, "lookup_forward": lookup_fwd}
+    if backward:
+        fns |= {"onehot_forward_backward": onehot_fwd_bwd,
+                "lookup_forward_backward": lookup_fwd_bwd,
+                "sparse_lookup_forward_backward": sparse_lookup_fwd_bwd}
+    for attempt in range(1, max_attempts + 1):
+        timing = Timing(vocab_size, dim, batch,
+                        interleaved_seconds(fns, repeats, min_seconds), attempt)
+        if timing.consistent:
+            break
+    return timing
 
 
 def live_vocab_size(vocab_size: int, dim: int, batch: int) -> int:

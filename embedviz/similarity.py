@@ -83,10 +83,19 @@ def top_k(scores: np.ndarray, k: int, higher_is_nearer: bool, exclude: Sequence[
     return part[np.lexsort((part, -s[part]))]  # best first, ties by index
 
 
-def nearest_to_vector(words, matrix, query, k=10, metric="cosine", exclude=(), norms=None):
-    """The ``k`` words nearest to a vector, as :class:`Neighbour` s, nearest first."""
+def nearest_to_vector(words, matrix, query, k=10, metric="cosine", exclude=(), norms=None,
+                      restrict=None):
+    """The ``k`` words nearest to a vector, as :class:`Neighbour` s, nearest first.
+
+    ``restrict=R`` searches only the first R rows, as gensim's ``restrict_vocab`` does: GloVe
+    lists its words most frequent first, so R = 100,000 keeps junk tokens out of the answers.
+    """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, not {metric!r}")
+    if restrict is not None and restrict < len(matrix):
+        matrix, words = matrix[:restrict], words[:restrict]
+        norms = None if norms is None else norms[:restrict]
+        exclude = [i for i in exclude if i < restrict]
     if metric == "cosine":
         scores = cosine_to_all(matrix, query, norms)
     else:
@@ -114,12 +123,15 @@ def _indices(index: dict[str, int], words: Sequence[str]) -> list[int]:
     return [index[w] for w in words]
 
 
-def neighbours(words, matrix, word, k=10, metric="cosine", norms=None, index=None):
-    """The ``k`` nearest words to ``word`` (itself left out), nearest first."""
+def neighbours(words, matrix, word, k=10, metric="cosine", norms=None, index=None,
+               restrict=None):
+    """The ``k`` nearest words to ``word`` (itself left out), nearest first. ``word`` may be
+    any word of the vocabulary; ``restrict`` limits the candidates (see nearest_to_vector)."""
     index = index if index is not None else {w: i for i, w in enumerate(words)}
     (i,) = _indices(index, [word])
     query = np.asarray(matrix[i], dtype=np.float32)
-    return nearest_to_vector(words, matrix, query, k, metric, exclude=[i], norms=norms)
+    return nearest_to_vector(words, matrix, query, k, metric, exclude=[i], norms=norms,
+                             restrict=restrict)
 
 
 def analogy_vector(matrix, a: int, b: int, c: int) -> np.ndarray:
@@ -129,13 +141,15 @@ def analogy_vector(matrix, a: int, b: int, c: int) -> np.ndarray:
     return unit((ua - ub + uc) / 3)  # the mean, as gensim takes it; only its direction counts
 
 
-def analogy(words, matrix, a, b, c, k=5, norms=None, index=None, exclude_inputs=True):
+def analogy(words, matrix, a, b, c, k=5, norms=None, index=None, exclude_inputs=True,
+            restrict=None):
     """Answers to ``a - b + c`` (king - man + woman), by cosine, best first."""
     index = index if index is not None else {w: i for i, w in enumerate(words)}
     ia, ib, ic = _indices(index, [a, b, c])
     target = analogy_vector(matrix, ia, ib, ic)
     exclude = sorted({ia, ib, ic}) if exclude_inputs else []
-    return nearest_to_vector(words, matrix, target, k, "cosine", exclude=exclude, norms=norms)
+    return nearest_to_vector(words, matrix, target, k, "cosine", exclude=exclude, norms=norms,
+                             restrict=restrict)
 
 
 def similarity_matrix(vectors: np.ndarray, metric: str = "cosine") -> np.ndarray:

@@ -354,13 +354,26 @@ def timing_part(V_cost: int, d: int, n: int, cost: onehot.Cost) -> None:
         key="onehot_fig_timing",
     )
     size = f"V = {V_live:,}, d = {d}, {n:,} tokens"
-    st.markdown(
-        f"**At this size ({size}) the lookup is {t.forward_ratio:,.0f} times faster** forward "
-        f"(forward + backward: {t.forward_backward_ratio:,.0f} times faster with a dense "
-        f"gradient, {t.onehot_forward_backward / t.sparse_lookup_forward_backward:,.0f} times "
-        f"with `sparse=True`), **and the one-hot input alone would take "
-        f"{human_bytes(live.onehot_input_bytes)}.**"
-    )
+    rounds = len(t.samples["onehot_forward"])
+    fwd = t.ratio_range("onehot_forward", "lookup_forward")
+    both = t.ratio_range("onehot_forward_backward", "lookup_forward_backward")
+    sparse = t.ratio_range("onehot_forward_backward", "sparse_lookup_forward_backward")
+    span = lambda r: f"{r[1]:,.0f} times (from {r[0]:,.0f} to {r[2]:,.0f})"  # noqa: E731
+    if not t.consistent:
+        st.warning(
+            f"The server was too busy to time this reliably: after {t.attempts} tries the best "
+            "times still say that forward + backward was faster than forward alone, which "
+            "cannot be. Press *Measure again* in a moment."
+        )
+    else:
+        st.markdown(
+            f"**At this size ({size}) the lookup is {span(fwd)} faster** forward, over "
+            f"{rounds} rounds that time every path in turn (forward + backward: {span(both)} "
+            f"faster with a dense gradient, {span(sparse)} with `sparse=True`), **and the "
+            f"one-hot input alone takes {human_bytes(live.onehot_input_bytes)}** "
+            f"({human_bytes(live.onehot_int64_detour_bytes)} for a moment if it is made with "
+            "`F.one_hot(ids, V).float()`, which builds an int64 matrix first)."
+        )
     if V_live < V_cost:
         st.info(
             f"The live timing is capped so that a click stays well under a second: the "
@@ -374,8 +387,9 @@ def timing_part(V_cost: int, d: int, n: int, cost: onehot.Cost) -> None:
             "measures sizes up to 50k."
         )
     st.caption(
-        "Best of 5 timed repeats after a warm-up (`time.perf_counter`); the one-hot time "
-        "includes building X. Forward + backward is closer because both backward passes "
+        "Bars: the best of 5 rounds after a warm-up (`time.perf_counter`); the ranges above "
+        "are the ratios within each round. The one-hot time includes building X directly in "
+        "float32. Forward + backward is closer because both backward passes "
         "write a dense V × d gradient (mostly zeros); `sparse=True` stores only the batch's rows."
     )
 

@@ -34,6 +34,37 @@ def test_cosine_neighbours_over_all_of_glove_agree_with_gensim(glove, keyed_vect
     np.testing.assert_allclose([n.score for n in ours], [s for _, s in theirs], atol=1e-5)
 
 
+@pytest.mark.parametrize("word", ["paris", "frog", "zebra"])
+@pytest.mark.parametrize("restrict", [30_000, 100_000])
+def test_restricted_neighbours_agree_with_gensims_restrict_vocab(glove, keyed_vectors, word,
+                                                                restrict):
+    ours = similarity.neighbours(glove.itos, glove.matrix, word, 10, "cosine", glove.norms,
+                                 glove.stoi, restrict=restrict)
+    theirs = keyed_vectors.most_similar(word, topn=10, restrict_vocab=restrict)
+    assert [n.word for n in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([n.score for n in ours], [s for _, s in theirs], atol=1e-5)
+
+
+def test_paris_finds_junk_over_all_400k_but_cities_in_the_100k_most_frequent(glove):
+    """The reason for the default: over all of GloVe the nearest word to 'paris' is a junk
+    token that is in the data; among the 100,000 most frequent words it is a real city."""
+    everywhere = similarity.neighbours(glove.itos, glove.matrix, "paris", 1, "cosine",
+                                       glove.norms, glove.stoi)[0].word
+    frequent = similarity.neighbours(glove.itos, glove.matrix, "paris", 1, "cosine",
+                                     glove.norms, glove.stoi, restrict=100_000)[0].word
+    assert glove.stoi[everywhere] >= 100_000 and glove.stoi[frequent] < 100_000
+    assert frequent != everywhere
+
+
+@pytest.mark.parametrize("restrict", [30_000, 100_000])
+def test_restricted_analogy_agrees_with_gensim(glove, keyed_vectors, restrict):
+    ours = similarity.analogy(glove.itos, glove.matrix, "king", "man", "woman", 5, glove.norms,
+                              glove.stoi, restrict=restrict)
+    theirs = keyed_vectors.most_similar(positive=["king", "woman"], negative=["man"], topn=5,
+                                        restrict_vocab=restrict)
+    assert [n.word for n in ours] == [w for w, _ in theirs]
+
+
 @pytest.mark.parametrize("a, b, c", [("king", "man", "woman"), ("paris", "france", "italy"),
                                      ("went", "go", "see"), ("bigger", "big", "small")])
 def test_analogies_agree_with_gensim_most_similar(glove, keyed_vectors, a, b, c):
