@@ -3,6 +3,7 @@
 import streamlit as st
 import torch
 
+import ui.process  # noqa: F401 - once per process: heavy imports, then gc.freeze()
 from ui.guard import guarded
 
 torch.set_num_threads(1)  # many students share two cores: one thread per session's work

@@ -79,8 +79,9 @@ def main() -> None:
     g = torch.Generator().manual_seed(0)
     for V in args.vocab:
         ids = torch.randint(V, (args.batch,), generator=g)
-        s = interleaved_seconds({"direct": lambda: one_hot(ids, V),
-                                 "int64": lambda: one_hot_via_int64(ids, V)}, args.repeats)
+        s = interleaved_seconds({"direct": lambda ids=ids, V=V: one_hot(ids, V),
+                                 "int64": lambda ids=ids, V=V: one_hot_via_int64(ids, V)},
+                                args.repeats)
         r = sorted(a / b for a, b in zip(s["int64"], s["direct"]))
         print(f"{V:>7,}: direct {min(s['direct']) * 1e3:7.3f} ms, via int64 "
               f"{min(s['int64']) * 1e3:7.3f} ms, ratio {r[len(r) // 2]:.2f} "

@@ -1,66 +1,150 @@
 """Sharing one server with a class: how often a live view may refresh (issue #10).
 
-One Streamlit process serves every student, and it does about one core of Python work. Each
-live view (a page training in a ``st.fragment(run_every=...)``) costs the server a few
-milliseconds per refresh. When many students play at once, refreshing every 0.5 s would ask
-for more than the server has, the browser timers would fire before the last run was sent, and
-Streamlit would throw that work away. So the server counts the live views and stretches the
-refresh interval with their number, training proportionally more steps per refresh so a
-student's steps per second hold.
+One Streamlit process serves every student and does about one core of Python work (the GIL).
+A live view (lesson 3 playing, inside ``st.fragment(run_every=...)``) costs the server, per
+second, its redraws plus its training:
 
-This module is plain Python (no Streamlit): the pages call it through ``ui.live``.
+    cost per second = draw_cost / interval + steps_per_second * step_cost
+
+where ``draw_cost`` is one redraw (figures, Streamlit's marshalling and sending) and
+``step_cost`` one training step. The browser's timer fires every ``interval`` seconds whether or
+not the last run has finished, and Streamlit drops the output of a fragment run that a newer one
+overtakes: a server asked for more than it has keeps training and drawing, and almost nothing
+reaches anyone. So the live views together may use only ``SERVER_BUDGET`` of a core (the rest
+is for page loads, clicks and t-SNE), and as the class grows the pace gives way in this order:
+
+1. the picture refreshes less often (interval 0.5 s up to ``SLOW_INTERVAL``), with more
+   steps per refresh so training runs at the speed the student chose;
+2. then training slows down, but never below ``MIN_STEPS_PER_SECOND``;
+3. only then does the interval stretch further, up to ``MAX_INTERVAL``.
+
+The costs are measured while the server runs (:meth:`LiveRegistry.record`): a moving average
+of the CPU time the script thread spent on each redraw and on each step, plus a constant for
+the work Streamlit does outside the script thread (``SEND_OVERHEAD``, from
+``bench/train_tick.py``). A faster or slower machine gets its own pace.
+
+This module is plain Python (no Streamlit): the pages reach it through ``ui.live``.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass
 
 BASE_INTERVAL = 0.5  # seconds between refreshes for a student alone
-MAX_INTERVAL = 3.0  # never slower than this
-SERVER_TICK_BUDGET = 0.5  # share of one core the live views may use in all
-TICK_COST = 0.012  # seconds of server time one refresh costs at the defaults (bench/train_tick.py)
+INTERVALS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # the steps the pace moves in
+SLOW_INTERVAL = 1.5  # refreshes slow down to this before training does
+MAX_INTERVAL = INTERVALS[-1]
+MIN_STEPS_PER_SECOND = 10.0  # training never slows below this while the pace can help it
+SERVER_BUDGET = 0.6  # share of one core all live views together may use
+SEND_OVERHEAD = 0.002  # s per redraw outside the script thread (protobuf, websocket)
+DRAW_COST = 0.004  # s per redraw in the script thread, before any is measured
+STEP_COST = 0.0009  # s per training step (batch 128, dim 16), before any is measured
 STALE_AFTER = 4.0  # a view not seen for this long (plus its interval) no longer counts
+SMOOTHING = 0.1  # weight of a new measurement in the moving averages
 
 
 @dataclass(frozen=True)
 class Pace:
     interval: float  # seconds between refreshes of this view
-    steps_factor: float  # train this many times the steps a student asked for per refresh
+    steps_per_tick: int  # training steps per refresh
     live_views: int  # live views on this server right now (this one included)
+    wanted_steps_per_second: float  # what the student's speed setting asks for
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps_per_tick / self.interval
+
+    @property
+    def slowed(self) -> bool:
+        """True when the server had to slow training below what the student chose."""
+        return self.steps_per_second < self.wanted_steps_per_second - 1e-9
 
 
-def pace_for(live_views: int, tick_cost: float = TICK_COST, base: float = BASE_INTERVAL) -> Pace:
-    """The refresh interval for ``live_views`` views that each cost ``tick_cost`` s a refresh.
+def server_load(n: int, interval: float, steps_per_second: float, draw_cost: float,
+                step_cost: float) -> float:
+    """Share of a core that ``n`` live views refreshing every ``interval`` s use."""
+    return n * ((draw_cost + SEND_OVERHEAD) / interval + steps_per_second * step_cost)
 
-    All views together may use ``SERVER_TICK_BUDGET`` of a core: n views refreshing every
-    ``interval`` seconds cost ``n * tick_cost / interval``. The interval is rounded up to a
-    tenth of a second so it changes in steps, not on every count.
-    """
+
+def pace_for(
+    live_views: int,
+    wanted_steps_per_tick: int,
+    draw_cost: float = DRAW_COST,
+    step_cost: float = STEP_COST,
+    budget: float = SERVER_BUDGET,
+) -> Pace:
+    """The interval and steps per refresh for one of ``live_views`` views (see the module)."""
     n = max(1, int(live_views))
-    needed = n * tick_cost / SERVER_TICK_BUDGET
-    interval = min(MAX_INTERVAL, max(base, math.ceil(needed * 10) / 10))
-    return Pace(interval=interval, steps_factor=interval / base, live_views=n)
+    wanted = max(1, int(wanted_steps_per_tick)) / BASE_INTERVAL  # steps per second asked for
+    floor = min(wanted, MIN_STEPS_PER_SECOND)
+
+    def fits(interval: float, steps_per_second: float) -> bool:
+        return server_load(n, interval, steps_per_second, draw_cost, step_cost) <= budget
+
+    def pace(interval: float, steps_per_second: float) -> Pace:
+        steps = max(1, round(steps_per_second * interval))
+        return Pace(interval, steps, n, wanted)
+
+    for interval in (i for i in INTERVALS if i <= SLOW_INTERVAL):  # 1. refresh less often
+        if fits(interval, wanted):
+            return pace(interval, wanted)
+    # 2. train more slowly, at the slow interval: the most steps that fit, at least the floor
+    spare = budget / n - (draw_cost + SEND_OVERHEAD) / SLOW_INTERVAL
+    affordable = spare / step_cost if step_cost > 0 else wanted
+    if affordable >= floor:
+        return pace(SLOW_INTERVAL, min(wanted, affordable))
+    for interval in (i for i in INTERVALS if i > SLOW_INTERVAL):  # 3. then refresh slower
+        if fits(interval, floor):
+            return pace(interval, floor)
+    return pace(MAX_INTERVAL, floor)
 
 
 class LiveRegistry:
-    """Which sessions have a live view refreshing right now (thread-safe, one per server)."""
+    """Which sessions have a live view refreshing right now, and what a refresh costs.
+
+    Thread-safe; one per server (sessions are threads of one process). It keeps only counts,
+    times and costs: never a student's model.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, tuple[float, float]] = {}  # session -> (last refresh, interval)
+        self._seen: dict[str, float] = {}  # session -> time of its last refresh
+        self.draw_cost = DRAW_COST
+        self.step_cost = STEP_COST
 
-    def tick(self, session: str, now: float | None = None, tick_cost: float = TICK_COST) -> Pace:
-        """Record a refresh of ``session``'s live view and return the pace to use next."""
+    def tick(self, session: str, wanted_steps_per_tick: int, current_interval: float | None = None,
+             now: float | None = None) -> Pace:
+        """Record a refresh of ``session``'s live view and return the pace to use.
+
+        The interval goes up as soon as the server needs it, but comes down only when there is
+        room to spare (the pace of a class a quarter larger would allow it too), so a class
+        hovering at a threshold does not flip between two intervals: each change costs a
+        redraw of the whole page.
+        """
         now = time.monotonic() if now is None else now
         with self._lock:
             self._forget_stale(now)
-            previous = self._seen.get(session, (now, BASE_INTERVAL))[1]
-            pace = pace_for(len(self._seen | {session: None}), tick_cost)
-            self._seen[session] = (now, max(previous, pace.interval))
+            self._seen[session] = now
+            n = len(self._seen)
+            draw, step = self.draw_cost, self.step_cost
+        pace = pace_for(n, wanted_steps_per_tick, draw, step)
+        if current_interval is None or pace.interval >= current_interval:
             return pace
+        roomy = pace_for(n + max(1, n // 4), wanted_steps_per_tick, draw, step)
+        if roomy.interval < current_interval:
+            return pace
+        steps = max(1, round(pace.steps_per_second * current_interval))
+        return Pace(current_interval, steps, n, pace.wanted_steps_per_second)
+
+    def record(self, draw_seconds: float, steps: int, step_seconds: float) -> None:
+        """A refresh's measured CPU time: drawing, and ``steps`` steps of training."""
+        with self._lock:
+            if draw_seconds > 0:
+                self.draw_cost += SMOOTHING * (draw_seconds - self.draw_cost)
+            if steps > 0 and step_seconds > 0:
+                self.step_cost += SMOOTHING * (step_seconds / steps - self.step_cost)
 
     def stop(self, session: str) -> None:
         """The session paused (or left): it no longer counts."""
@@ -74,9 +158,9 @@ class LiveRegistry:
             return len(self._seen)
 
     def _forget_stale(self, now: float) -> None:
-        for s, (seen, interval) in list(self._seen.items()):
-            if now - seen > STALE_AFTER + interval:
+        for s, seen in list(self._seen.items()):
+            if now - seen > STALE_AFTER + MAX_INTERVAL:
                 del self._seen[s]
 
 
-REGISTRY = LiveRegistry()  # the server's one registry (sessions are threads of one process)
+REGISTRY = LiveRegistry()  # the server's one registry

@@ -13,12 +13,13 @@ from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
 from embedviz.seeding import MAX_SEED, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
-from ui import BIND
+from ui import BIND, live
+from ui.charts import show_chart
 from ui.guard import guarded
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
-TICK_SECONDS = 0.5  # one live refresh; a tick costs well under 50 ms (bench/train_tick.py)
+TICK_SECONDS = 0.5  # one live refresh when the server is not busy (embedviz/classroom.py)
 LOOK_AHEAD = 200  # steps the quiz looks into the future
 TRAIL_SNAPSHOTS = 6
 REPLAY_FRAMES = 60
@@ -52,10 +53,15 @@ def _on_corpus_change() -> None:
 
 def _toggle_play() -> None:
     state["train__playing"] = not state.get("train__playing", False)
+    if state["train__playing"]:
+        state["train__interval"] = live.starting_pace(state.get("train_speed", 10)).interval
+    else:
+        live.stop_live()
 
 
 def _step_once() -> None:
     state["train__playing"] = False
+    live.stop_live()
     trainer = state.get("train_trainer")
     if trainer is not None:
         trainer.step(1)
@@ -63,6 +69,7 @@ def _step_once() -> None:
 
 def _reset() -> None:
     state["train__playing"] = False
+    live.stop_live()
     state["train__reset"] = True
     state.pop("train_trainer", None)
 
@@ -229,7 +236,9 @@ focus = v1.selectbox(
     key="train_word", bind=BIND, help="Its nearest words by cosine similarity, updated live.",
 )
 speed = v2.select_slider("Speed: steps per refresh", SPEEDS, value=10, key="train_speed",
-                         bind=BIND, help=f"The view refreshes every {TICK_SECONDS:g} s.")
+                         bind=BIND, help=f"The view refreshes every {TICK_SECONDS:g} s, less often when many "
+                         "students train on the server at once (it then trains more steps per "
+                         "refresh).")
 trails = v3.toggle("Trails", value=True, key="train_trails", bind=BIND,
                    help=f"Lines through the last {TRAIL_SNAPSHOTS} saved positions of each word.")
 labels = v4.toggle("Words on the points", value=True, key="train_labels", bind=BIND,
@@ -261,13 +270,28 @@ def accuracy_label() -> str:
 
 @guarded
 def live_view() -> None:
-    """Redrawn every tick while playing: train `speed` steps, then draw what changed."""
+    """Redrawn every tick while playing: train, then draw what changed.
+
+    The server sets the pace (``ui.live``): with many students playing, the picture refreshes
+    less often and each refresh trains more steps. When the interval must change, the whole
+    page runs again, which declares this fragment with the new ``run_every``."""
     trainer = state["train_trainer"]
+    pace, done, step_seconds = None, 0, 0.0
     if state.get("train__playing") and not trainer.diverged:
-        trainer.step(speed)
+        pace = live.live_pace(speed, state.get("train__interval"))
+        if pace.interval != state.get("train__interval"):
+            state["train__interval"] = pace.interval
+            st.rerun()  # the whole page: the fragment's timer takes the new interval
+        start = live.cpu_clock()
+        done = trainer.step(pace.steps_per_tick)
+        step_seconds = live.cpu_clock() - start
         if trainer.diverged:
             state["train__playing"] = False
+            live.stop_live()
             st.rerun()  # the whole page: stop the timer, show the message
+    draw_start = live.cpu_clock()
+    if pace is not None:
+        live.pace_caption(pace)
     if trainer.diverged:
         st.error(trainer.message)
     hist = trainer.history
@@ -304,8 +328,7 @@ def live_view() -> None:
     )
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figs.live_figure(*space, title=title, height=700), key="train__space",
-                        config={"displaylogo": False})
+        show_chart(figs.live_figure(*space, title=title, height=700), key="train__space")
         if basis.raw:
             st.caption("The dimension is 2, so these are the table's raw coordinates: no "
                        "projection, nothing hidden.")
@@ -321,15 +344,17 @@ def live_view() -> None:
             state["train__half_width"] = None
             st.rerun(scope="fragment")
     with right:
-        st.plotly_chart(figs.live_figure(*curves, height=760), key="train__curves",
-                        config={"displaylogo": False})
+        show_chart(figs.live_figure(*curves, height=760), key="train__curves")
         if chance_level() is None:
             st.caption("Your text has no word categories, so there is no accuracy to "
                        "measure: watch the loss and the nearest words instead.")
+    if pace is not None:
+        live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
 
 
-tick = TICK_SECONDS if playing else None
-st.fragment(run_every=tick)(live_view)()
+if playing:
+    state.setdefault("train__interval", TICK_SECONDS)
+st.fragment(run_every=state["train__interval"] if playing else None)(live_view)()
 
 # ---- Predict, then reveal -------------------------------------------------------------------
 st.header("Where will the words go?")

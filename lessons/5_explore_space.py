@@ -295,14 +295,39 @@ def neighbours_on_map(wmap, word, metric, k) -> list[similarity.Neighbour]:
     return similarity.neighbours(wmap.words, wmap.matrix, word, k, metric)
 
 
+SEARCH_SCOPES = {30_000: "30,000 most frequent words", 100_000: "100,000 most frequent words",
+                 400_000: "all 400,000 words"}
+
+
+def pick_search_scope(src: Source) -> int | None:
+    """How many of GloVe's words neighbours and analogies search (None: all of a model's).
+
+    GloVe lists its words most frequent first; its rare tail holds junk tokens (over all
+    400,000 words the nearest to "paris" is "prohertrib"), so the default searches the
+    100,000 most frequent, as gensim's ``restrict_vocab`` does."""
+    if src.key != "glove":
+        return None
+    return st.selectbox("Neighbours and analogies search", list(SEARCH_SCOPES), index=1,
+                        format_func=SEARCH_SCOPES.get, key="space_search", bind=B,
+                        help="GloVe's rarest words include junk tokens from the web "
+                        "(try “paris” over all 400,000).")
+
+
+def scope_words(src: Source, restrict: int | None) -> str:
+    if restrict is None or restrict >= len(src.words):
+        return f"all {len(src.words):,} words of {src.name}"
+    return f"the {restrict:,} most frequent words of {src.name}"
+
+
 @guarded
-def neighbours_section(src: Source, word: str, metric: str, k: int):
-    found = similarity.neighbours(src.words, src.matrix, word, k, metric, src.norms, src.index)
+def neighbours_section(src: Source, word: str, metric: str, k: int, restrict: int | None):
+    found = similarity.neighbours(src.words, src.matrix, word, k, metric, src.norms, src.index,
+                                  restrict=restrict)
     if not found:
         st.info(f"“{md_escape(word)}” has no neighbours to show ({src.name} has no other "
                 "word with a direction).")
         return
-    title = f"Nearest to “{word}” among all {len(src.words):,} words of {src.name}"
+    title = f"Nearest to “{word}” among {scope_words(src, restrict)}"
     st.plotly_chart(figs.score_bars([f.word for f in found], [f.score for f in found],
                                     metric, title), key="space_chart_neighbours")
     if metric == "cosine":
@@ -375,7 +400,7 @@ def _preset(a: str, b: str, c: str) -> None:
 
 
 @guarded
-def analogy_section(src: Source):
+def analogy_section(src: Source, restrict: int | None):
     cols = st.columns(len(ANALOGY_PRESETS))
     for col, (a, b, c) in zip(cols, ANALOGY_PRESETS):
         col.button(f"{a} − {b} + {c}", key=f"space__preset_{a}", on_click=_preset,
@@ -397,7 +422,8 @@ def analogy_section(src: Source):
         name_unknown(unknown, src)
         return
     a, b, c_ = words
-    answers = similarity.analogy(src.words, src.matrix, a, b, c_, k, src.norms, src.index)
+    answers = similarity.analogy(src.words, src.matrix, a, b, c_, k, src.norms, src.index,
+                                 restrict=restrict)
     if not answers:
         st.info(f"{src.name} has no other words to answer with.")
         return
@@ -406,8 +432,9 @@ def analogy_section(src: Source):
     st.plotly_chart(figs.score_bars([x.word for x in answers], [x.score for x in answers],
                                     "cosine", "Best answers (the three input words left out)"),
                     key="space_chart_analogy")
+    st.caption(f"Answers searched among {scope_words(src, restrict)}.")
     raw = similarity.analogy(src.words, src.matrix, a, b, c_, 1, src.norms, src.index,
-                             exclude_inputs=False)[0]
+                             exclude_inputs=False, restrict=restrict)[0]
     if raw.word in words:
         st.caption(f"As is standard, the input words are left out: otherwise the answer would "
                    f"be “{md_escape(raw.word)}” itself (cosine {raw.score:.3f}), because "
@@ -454,17 +481,18 @@ if len(word_map.words) < 2:
     map_coords = None
 else:
     map_coords = map_section(source, word_map, marked, near, word_pairs)
+search_scope = pick_search_scope(source)
 if focus:
     st.subheader(f"Neighbours of “{md_escape(focus)}”")
     answered = quiz(source, word_map, map_coords, focus)
     if answered or st.toggle("Show the neighbours without predicting", key="space__skip_quiz"):
-        neighbours_section(source, focus, metric, k)
+        neighbours_section(source, focus, metric, k, search_scope)
     else:
         st.caption("Predict first: the neighbours chart gives the answer away.")
 st.subheader("Similarity matrix")
 similarity_section(source, word_map, metric)
 st.subheader("Analogies: a − b + c")
-analogy_section(source)
+analogy_section(source, search_scope)
 st.subheader("Export")
 if word_map.words:
     export_section(source, word_map, map_coords)

@@ -55,13 +55,25 @@ def test_glove_view_shows_neighbours_and_analogy_that_match_gensim(page):
     g = load_glove()
     kv = KeyedVectors(vector_size=g.dim)
     kv.add_vectors(g.itos, np.asarray(g.matrix))
-    truth = kv.most_similar("france", topn=8)  # the map's first word is studied by default
+    # the map's first word is studied by default, among the 100,000 most frequent words
+    assert at.selectbox(key="space_search").value == 100_000
+    truth = kv.most_similar("france", topn=8, restrict_vocab=100_000)
     assert bars["customdata"] == [w for w, _ in truth]
     np.testing.assert_allclose(plotly_array(bars["x"]), [s for _, s in truth], atol=1e-5)
     answer = chart_spec(at, "space_chart_analogy")["data"][0]
-    best = kv.most_similar(positive=["king", "woman"], negative=["man"], topn=5)
+    best = kv.most_similar(positive=["king", "woman"], negative=["man"], topn=5,
+                           restrict_vocab=100_000)
     assert answer["customdata"] == [w for w, _ in best] and answer["customdata"][0] == "queen"
-    assert "≈ **queen**" in _texts(at)
+    assert "≈ **queen**" in _texts(at) and "100,000 most frequent words" in _texts(at)
+    # over all 400,000 words, as gensim without restrict_vocab: the junk tail is searched too
+    at.text_input(key="space_word").set_value("paris").run()
+    at.selectbox(key="space_search").set_value(400_000).run()
+    assert_clean(at)
+    bars = chart_spec(at, "space_chart_neighbours")["data"][0]
+    assert bars["customdata"] == [w for w, _ in kv.most_similar("paris", topn=8)]
+    assert g.stoi[bars["customdata"][0]] >= 100_000  # the junk token the default avoids
+    at.selectbox(key="space_search").set_value(100_000).run()
+    at.text_input(key="space_word").set_value("").run()
 
 
 def test_pca_view_explained_variance_matches_sklearn(page):
