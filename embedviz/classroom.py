@@ -28,6 +28,7 @@ This module is plain Python (no Streamlit): the pages reach it through ``ui.live
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ def pace_for(
         return server_load(n, interval, steps_per_second, draw_cost, step_cost) <= budget
 
     def pace(interval: float, steps_per_second: float) -> Pace:
-        steps = max(1, round(steps_per_second * interval))
+        steps = round(steps_per_second * interval)
+        steps = max(1, min(steps, math.floor(wanted * interval + 1e-9)))  # never faster
         return Pace(interval, steps, n, wanted)
 
     for interval in (i for i in INTERVALS if i <= SLOW_INTERVAL):  # 1. refresh less often

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from embedviz.corpora import Corpus, load_builtin
+from embedviz.corpora import BUILTIN, Corpus, load_builtin
 from embedviz.embedding import INITS, EmbeddingConfig
 from embedviz.model import (
     MODEL_KINDS,
@@ -286,6 +287,31 @@ class BatchSampler:
         return CBOWBatch(contexts=around[:, 1:], targets=around[:, 0], negatives=negatives)
 
 
+_shared_samplers: dict[tuple, BatchSampler] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_sampler(corpus: Corpus, vocab: Vocabulary, cfg: TrainConfig) -> tuple[BatchSampler, bool]:
+    """The batch tables for ``cfg``, built once per server for a built-in corpus.
+
+    The tables (every word pair, the sampling tables) depend only on the corpus, the model
+    kind, the window and the subsampling; they are only read while sampling, so every
+    student training on a built-in corpus shares them (each gets a shallow copy carrying its
+    own batch size and negatives; the random draws come from the trainer's own generator).
+    A student's own text gets its own tables. Returns ``(sampler, shared)``.
+    """
+    if corpus.name not in BUILTIN or corpus is not load_builtin(corpus.name):
+        return BatchSampler(corpus, vocab, cfg), False
+    key = (corpus.name, cfg.model == "classifier", cfg.window, cfg.subsample)
+    with _shared_lock:
+        tables = _shared_samplers.get(key)
+        if tables is None:
+            tables = _shared_samplers[key] = BatchSampler(corpus, vocab, cfg)
+    mine = copy.copy(tables)
+    mine.cfg = cfg
+    return mine, True
+
+
 # ---------------------------------------------------------------- what the trainer keeps
 
 
@@ -420,7 +446,7 @@ class Trainer:
         self.optimizer = make_optimizer(
             cfg.optimizer, param_groups(self.model), cfg.lr, cfg.weight_decay
         )
-        self.sampler = BatchSampler(self.corpus, self.vocab, cfg)
+        self.sampler, self.sampler_shared = shared_sampler(self.corpus, self.vocab, cfg)
         self.generator = torch_generator(cfg.seed)  # batches, negatives, subsampling
         self.step_count = 0
         self.diverged = False
@@ -521,12 +547,14 @@ class Trainer:
         return nearest_words(self.last_finite_matrix(), self.vocab, word, k)
 
     def memory_bytes(self) -> int:
-        """Parameters + optimizer state + snapshots + batch tables: this session's footprint."""
+        """Parameters + optimizer state + snapshots (+ batch tables unless they are shared
+        with every session, see :func:`shared_sampler`): this session's footprint."""
         tensors = list(self.model.parameters())
         for state in self.optimizer.state.values():
             tensors += [v for v in state.values() if torch.is_tensor(v)]
         s = self.sampler
-        tensors += [v for v in vars(getattr(s, "pairs", s)).values() if torch.is_tensor(v)]
-        tensors += [v for v in vars(s).values() if torch.is_tensor(v)]
+        if not self.sampler_shared:
+            tensors += [v for v in vars(getattr(s, "pairs", s)).values() if torch.is_tensor(v)]
+            tensors += [v for v in vars(s).values() if torch.is_tensor(v)]
         own = sum(t.numel() * t.element_size() for t in tensors)
         return own + self.snapshots.nbytes

@@ -467,6 +467,6 @@ with st.expander("What is happening in one step?"):
 The neighbour accuracy is the share of category words whose nearest other category word (by
 cosine) is of the same kind: about {f"{chance_level():.0%}" if chance_level() else "—"} by
 chance, 100% when the kinds are perfectly grouped. This session keeps about
-{trainer.memory_bytes() / 2**20:.1f} MB for your model, optimizer, batches and snapshots.
+{trainer.memory_bytes() / 2**20:.1f} MB for your model, optimizer and snapshots{"" if trainer.sampler_shared else ", and its batch tables"}{" (a built-in text's batch tables are built once and shared by every student)" if trainer.sampler_shared else ""}.
 """
     )

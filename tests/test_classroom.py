@@ -1,0 +1,130 @@
+"""The classroom pace (issue #10): mechanisms only, no timing.
+
+The pace must (1) refresh less often as more students play, (2) keep every student at or
+above the training floor while it can, (3) keep the server's share within its budget under
+the cost model it is given, and (4) not flip between two intervals at a threshold.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from embedviz import classroom
+from embedviz.classroom import LiveRegistry, pace_for, server_load
+
+DRAW, STEP = 0.006, 0.0009  # a redraw and a step as measured on a 2-core machine
+
+
+def test_one_student_gets_the_fastest_refresh_and_the_speed_they_chose():
+    p = pace_for(1, 10, DRAW, STEP)
+    assert (p.interval, p.steps_per_tick, p.live_views) == (0.5, 10, 1)
+    assert p.steps_per_second == 20 and not p.slowed
+
+
+def test_the_interval_grows_with_the_number_of_live_views():
+    paces = [pace_for(n, 10, DRAW, STEP) for n in (1, 5, 10, 20, 40, 80, 200)]
+    intervals = [p.interval for p in paces]
+    assert intervals == sorted(intervals) and intervals[0] < intervals[-1]
+    assert all(p.interval in classroom.INTERVALS for p in paces)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 20, 30, 40])
+def test_a_class_of_40_stays_within_the_budget_and_above_the_training_floor(n):
+    p = pace_for(n, 10, DRAW, STEP)
+    load = server_load(n, p.interval, p.steps_per_second, DRAW, STEP)
+    assert load <= classroom.SERVER_BUDGET + n * STEP / p.interval  # rounding to whole steps
+    assert p.steps_per_second >= classroom.MIN_STEPS_PER_SECOND - 1 / p.interval
+
+
+def test_beyond_capacity_the_interval_is_longest_and_training_at_its_floor():
+    p = pace_for(200, 10, DRAW, STEP)
+    assert p.interval == classroom.MAX_INTERVAL
+    assert p.steps_per_second == pytest.approx(classroom.MIN_STEPS_PER_SECOND, abs=0.5)
+
+
+def test_refresh_slows_before_training_does():
+    """A class that fits by refreshing less often keeps its training speed."""
+    for n in range(1, 200):
+        p = pace_for(n, 10, DRAW, STEP)
+        if p.slowed:
+            assert p.interval >= classroom.SLOW_INTERVAL
+        else:
+            assert p.steps_per_second == pytest.approx(20, rel=0.05)
+
+
+def test_a_student_who_asks_for_little_is_never_sped_up():
+    p = pace_for(40, 1, DRAW, STEP)
+    assert p.steps_per_second <= 2 + 1e-9
+
+
+def test_more_costly_refreshes_mean_a_slower_pace():
+    cheap, dear = pace_for(20, 10, 0.002, STEP), pace_for(20, 10, 0.05, STEP)
+    assert dear.interval > cheap.interval
+
+
+def test_registry_counts_live_sessions_and_forgets_paused_and_gone_ones():
+    reg = LiveRegistry()
+    for i in range(30):
+        reg.tick(f"s{i}", 10, now=100.0)
+    assert reg.count(now=100.0) == 30
+    reg.stop("s0")
+    assert reg.count(now=100.0) == 29
+    later = 100.0 + classroom.STALE_AFTER + classroom.MAX_INTERVAL + 0.1
+    reg.tick("s1", 10, now=later)
+    assert reg.count(now=later) == 1  # the others stopped refreshing: they left
+
+
+def test_interval_goes_up_at_once_but_comes_down_only_with_room_to_spare():
+    reg = LiveRegistry()
+    reg.draw_cost, reg.step_cost = DRAW, STEP
+    crowded = None
+    for i in range(40):
+        crowded = reg.tick(f"s{i}", 10, now=1.0)
+    assert crowded.interval > 0.5
+    # one student leaves: the class is still about as large, the interval stays
+    reg.stop("s39")
+    kept = reg.tick("s0", 10, current_interval=crowded.interval, now=1.1)
+    assert kept.interval == crowded.interval
+    # most leave: it comes down
+    for i in range(5, 39):
+        reg.stop(f"s{i}")
+    relaxed = reg.tick("s0", 10, current_interval=crowded.interval, now=1.2)
+    assert relaxed.interval < crowded.interval
+
+
+def test_measured_costs_move_the_averages():
+    reg = LiveRegistry()
+    before = reg.draw_cost, reg.step_cost
+    for _ in range(50):
+        reg.record(draw_seconds=0.02, steps=10, step_seconds=0.02)
+    assert reg.draw_cost > before[0] and reg.draw_cost == pytest.approx(0.02, rel=0.05)
+    assert reg.step_cost > before[1] and reg.step_cost == pytest.approx(0.002, rel=0.05)
+
+
+def test_batch_tables_are_shared_read_only_and_change_no_result():
+    """Students on a built-in corpus share one copy of its batch tables (built once per
+    server); each keeps its own model, optimizer and generator, and the numbers are exactly
+    those of a trainer with tables of its own."""
+    import torch
+
+    from embedviz import corpora
+    from embedviz.training import BatchSampler, TrainConfig, Trainer
+
+    cfg = TrainConfig(lr=0.005, batch_size=64, seed=5)
+    a, b = Trainer(cfg), Trainer(TrainConfig(lr=0.005, batch_size=64, seed=6))
+    assert a.sampler_shared and b.sampler_shared
+    assert a.sampler.pairs is b.sampler.pairs  # one copy of the tables
+    assert a.model is not b.model and a.optimizer is not b.optimizer
+    assert a.model.embedding.weight.data_ptr() != b.model.embedding.weight.data_ptr()
+    alone = Trainer(cfg)
+    alone.sampler = BatchSampler(alone.corpus, alone.vocab, cfg)  # private tables
+    before = a.sampler.pairs.pair_cdf.clone()
+    a.step(30)
+    b.step(30)
+    alone.step(30)
+    assert torch.equal(a.model.embedding.weight, alone.model.embedding.weight)
+    assert torch.equal(a.sampler.pairs.pair_cdf, before)  # training never writes to them
+    text = " ".join(f"the cat{i % 12} sat on the mat{i % 9} and the dog{i % 7} ran far."
+                    for i in range(120))
+    own = corpora.corpus_from_text(text)
+    assert not Trainer(cfg, own).sampler_shared  # a student's own text: own tables
