@@ -1,34 +1,50 @@
 """Benchmark of lesson 3's live training (run: ``python bench/train_tick.py``), one thread.
 
-Prints, each against a baseline measured in the same run:
+Every figure is printed next to a baseline measured in the same run, as min / median / max
+over interleaved repeats (a shared machine is noisy):
 
-1. steps/s at batch 512 (SGD and Adam, skip-gram on the "things" corpus) next to a bare
-   hand-written PyTorch loop of the same maths and batches (no history, snapshots, checks);
-   times are given as this thread's CPU time (what a session costs the server, unaffected by
-   other processes on a shared host) and as wall-clock time;
-2. one live tick as the page does it (k steps + every figure + JSON as Streamlit sends it):
-   median and p95, next to the k steps alone; the target is p95 < 50 ms at the defaults;
-3. seconds to a neighbour accuracy of 0.9, next to gensim's Word2Vec (skip-gram, same
+1. steps/s at batch 512 (SGD and Adam, skip-gram on the "things" corpus) against a bare
+   hand-written PyTorch loop of the same maths and batches (no history, snapshots, checks),
+   in this thread's CPU time;
+2. our code's part of one redraw (both live charts built and turned into JSON the way
+   ``st.plotly_chart`` does it), the fast path the page uses (``SpecFigure``) against the
+   validated ``go.Figure`` path it replaced;
+3. the whole server's CPU for one live tick at the defaults: a real ``streamlit run app.py``,
+   one protocol-level student (``bench/stclient.py``) pressing Play on ``/train``; the
+   server process's CPU time (``/proc``) divided by the ticks that reached the student, so
+   Streamlit's own work (script runner, marshalling, protobuf, websocket) is counted;
+   baseline: the same number of training steps alone, in-process;
+4. the neighbour accuracy of lesson 3's defaults at steps 100-500 over seeds 0-4 (baseline:
+   the random table at step 0), the figure the README quotes for "when do the kinds group";
+5. seconds to a neighbour accuracy of 0.9 against gensim's Word2Vec (skip-gram, same
    dimension, window, negatives and subsampling, one worker) on the same corpus;
-4. the memory one session keeps (model, optimizer, batch tables, full snapshot budget).
+6. the memory one session keeps: process RSS growth per session, in fresh processes,
+   against the tensors the trainer counts.
+
+Options: ``--quick`` (fewer repeats), ``--skip-server``, ``--port 8597``, ``--seconds 20``.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 import os
-import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from embedviz.figures import training as figs  # noqa: E402
 from embedviz.projection_fixed import fit_fixed_basis, grow_half_width  # noqa: E402
@@ -37,29 +53,29 @@ from embedviz.training import TrainConfig, Trainer, neighbour_accuracy  # noqa: 
 torch.set_num_threads(1)
 PAGE_DEFAULTS = TrainConfig(lr=0.005, batch_size=128)  # what lessons/3_train_live.py opens with
 SPEED = 10  # steps per tick, the page's default
-TICKS = 150
 
 
-def clocks() -> tuple[float, float]:
-    """(wall, CPU of this thread). Other processes on a shared host inflate the wall clock;
-    the thread's CPU time is what one session costs the server, so both are reported."""
-    return time.perf_counter(), time.thread_time()
+def spread(xs) -> str:
+    xs = sorted(xs)
+    return f"{xs[len(xs) // 2]:.2f} [{xs[0]:.2f}-{xs[-1]:.2f}]"
 
 
-def since(start: tuple[float, float]) -> tuple[float, float]:
-    wall, cpu = clocks()
-    return wall - start[0], cpu - start[1]
+def cpu() -> float:
+    return time.thread_time()
 
 
-def steps_per_second(trainer: Trainer, n: int = 400) -> tuple[float, float]:
-    trainer.step(20)  # warm-up
-    start = clocks()
-    trainer.step(n)
-    wall, cpu = since(start)
-    return n / wall, n / cpu
+# ---------------------------------------------------------------- 1. steps per second
 
 
-def bare_loop_steps_per_second(cfg: TrainConfig, n: int = 400) -> tuple[float, float]:
+def trainer_rate(cfg: TrainConfig, n: int) -> float:
+    t = Trainer(cfg)
+    t.step(20)  # warm-up
+    start = cpu()
+    t.step(n)
+    return n / (cpu() - start)
+
+
+def bare_loop_rate(cfg: TrainConfig, n: int) -> float:
     """The baseline: the same SGNS maths in a few lines of plain PyTorch, on the same batches
     (drawn inside the timed loop, as the Trainer does), without history, snapshots, checks."""
     t = Trainer(cfg)  # only for its batches and tables
@@ -68,7 +84,7 @@ def bare_loop_steps_per_second(cfg: TrainConfig, n: int = 400) -> tuple[float, f
         [W, C], lr=cfg.lr)
     for i in range(n + 20):
         if i == 20:
-            start = clocks()
+            start = cpu()
         b = t.sample_batch()
         u, v, neg = W[b.centers], C[b.contexts], C[b.negatives]
         loss = -(F.logsigmoid((u * v).sum(1))
@@ -76,13 +92,14 @@ def bare_loop_steps_per_second(cfg: TrainConfig, n: int = 400) -> tuple[float, f
         opt.zero_grad()
         loss.backward()
         opt.step()
-    wall, cpu = since(start)
-    return n / wall, n / cpu
+    return n / (cpu() - start)
 
 
-def one_tick(trainer: Trainer, basis, rows, words, state: dict) -> int:
-    """What the page's fragment does each refresh; returns the bytes sent."""
-    trainer.step(SPEED)
+# ---------------------------------------------------------------- 2. our part of a redraw
+
+
+def tick_parts(trainer: Trainer, basis, rows, words, state: dict):
+    """What the page's fragment computes for one redraw (after training): both charts."""
     matrix = trainer.last_finite_matrix()
     points = basis.project(matrix[rows])
     state["half"] = grow_half_width(state.get("half"), points)
@@ -90,51 +107,132 @@ def one_tick(trainer: Trainer, basis, rows, words, state: dict) -> int:
     trail = np.stack([basis.project(m[rows]) for m in recent])
     near = trainer.nearest("cat", k=6)
     h = trainer.history
-    acc = trainer.accuracy()
     space = figs.space_parts(points, words, trainer.categories, half_width=state["half"],
                              axis_titles=basis.axis_titles(), trails=trail, focus="cat",
                              neighbours=[w for w, _ in near[:3]])
     curves = figs.curves_parts(h.steps, h.loss, h.accuracy, chance=1 / 6,
-                               accuracy_label=f"neighbour accuracy {acc:.2f}", neighbours=near,
+                               accuracy_label="neighbour accuracy", neighbours=near,
                                categories=trainer.categories, word="cat")
-    charts = [figs.live_figure(*space, title=f"step {trainer.step_count}", height=700),
-              figs.live_figure(*curves, height=760)]
-    # what st.plotly_chart does with a figure: to_dict, then JSON
-    return sum(len(pio.to_json(plotly.tools.return_figure_from_figure_or_data(f, True),
-                               validate=False)) for f in charts)
+    return space, curves
 
 
-def tick_times(cfg: TrainConfig) -> tuple[list, list, int]:
-    """(wall, cpu) seconds of each tick, and of the same number of steps alone."""
-    trainer = Trainer(cfg)
+def as_streamlit_sends(fig) -> int:
+    """What st.plotly_chart does with a figure: to_dict (validating a dict), then JSON."""
+    return len(pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True),
+                           validate=False))
+
+
+def draw_fast(space, curves) -> int:
+    return (as_streamlit_sends(figs.live_figure(*space, title="step", height=700))
+            + as_streamlit_sends(figs.live_figure(*curves, height=760)))
+
+
+def draw_validated(space, curves) -> int:
+    """The baseline: validated go.Figure objects, as the page drew them before."""
+    return sum(as_streamlit_sends(figs.base_layout(go.Figure(data=d, layout=lay), None, h))
+               for (d, lay), h in ((space, 700), (curves, 760)))
+
+
+def redraw_costs(rounds: int, per_round: int = 20):
+    trainer = Trainer(PAGE_DEFAULTS)
+    trainer.step(300)
     rows = np.arange(2, len(trainer.vocab))
     words = [trainer.vocab.itos[i] for i in rows]
     basis = fit_fixed_basis(trainer.embedding_matrix(), rows, 0)
     state: dict = {}
-    one_tick(trainer, basis, rows, words, state)  # warm-up (plotly's first figure)
-    ticks, steps_only, sent = [], [], 0
-    for _ in range(TICKS):
-        start = clocks()
-        sent = one_tick(trainer, basis, rows, words, state)
-        ticks.append(since(start))
-        start = clocks()
-        trainer.step(SPEED)
-        steps_only.append(since(start))
-    return ticks, steps_only, sent
+    parts = tick_parts(trainer, basis, rows, words, state)
+    draw_fast(*parts), draw_validated(*parts)  # warm-up
+    fast, slow, steps, sent = [], [], [], 0
+    for _ in range(rounds):  # interleaved: each round times all three
+        for name, out in (("fast", fast), ("slow", slow), ("steps", steps)):
+            start = cpu()
+            for _ in range(per_round):
+                if name == "steps":
+                    trainer.step(SPEED)
+                    continue
+                p = tick_parts(trainer, basis, rows, words, state)
+                sent = draw_fast(*p) if name == "fast" else draw_validated(*p)
+            out.append((cpu() - start) / per_round * 1e3)
+    return fast, slow, steps, sent
 
 
-def p95(xs: list[float]) -> float:
-    return float(np.percentile(xs, 95))
+# ---------------------------------------------------------------- 3. the whole server
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_server(port: int) -> subprocess.Popen:
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the app did not start")
+
+
+async def server_tick(port: int, pid: int, seconds: float, windows: int):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from stclient import StClient
+
+    c = StClient(f"http://127.0.0.1:{port}", "tick")
+    await c.connect()
+    await c.load_page("train", "train_seed=0")
+    await asyncio.sleep(2)
+    c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
+    await asyncio.sleep(seconds / windows)
+    idle = (proc_cpu_seconds(pid) - c0) / (time.perf_counter() - t0)  # paused, connected
+    await c.click("train__play")
+    await asyncio.sleep(3)  # the first ticks (warm-up)
+    per_tick, per_second, steps = [], [], []
+    for _ in range(windows):
+        n0 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        s0, c0, t0 = c.metric("Step"), proc_cpu_seconds(pid), time.perf_counter()
+        await asyncio.sleep(seconds / windows)
+        n1 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        used, wall = proc_cpu_seconds(pid) - c0, time.perf_counter() - t0
+        ticks = max(1, n1 - n0)
+        per_tick.append((used - idle * wall) / ticks * 1e3)
+        per_second.append(ticks / wall)
+        steps.append((int(c.metric("Step").replace(",", "")) - int(s0.replace(",", ""))) / wall)
+    await c.click("train__play")  # pause
+    await c.close()
+    return per_tick, per_second, steps, idle
+
+
+# ---------------------------------------------------------------- 4-6
+
+
+def accuracy_by_step(seeds, checkpoints):
+    table = {s: [] for s in checkpoints}
+    start = []
+    for seed in seeds:
+        t = Trainer(TrainConfig(lr=0.005, batch_size=128, seed=seed))
+        start.append(t.accuracy())
+        for s in checkpoints:
+            t.step(s - t.step_count)
+            table[s].append(t.accuracy())
+    return start, table
 
 
 def torch_time_to(cfg: TrainConfig, target: float = 0.9, max_steps: int = 5000):
     trainer = Trainer(cfg)
-    start = clocks()
+    start = time.perf_counter()
     while trainer.step_count < max_steps:
         trainer.step(10)
         if trainer.accuracy() >= target:
-            return *since(start), trainer.step_count
-    return float("nan"), float("nan"), trainer.step_count
+            return time.perf_counter() - start, trainer.step_count
+    return float("nan"), trainer.step_count
 
 
 def gensim_time_to(cfg: TrainConfig, target: float = 0.9, max_epochs: int = 30):
@@ -144,70 +242,119 @@ def gensim_time_to(cfg: TrainConfig, target: float = 0.9, max_epochs: int = 30):
     reference = Trainer(cfg)
     sentences = [list(s) for s in reference.corpus.sentences]
     labelled = [reference.vocab.itos[i] for i in reference.label_rows]
+    acc = float("nan")
     for epochs in range(1, max_epochs + 1):
-        start = clocks()
+        start = time.perf_counter()
         model = Word2Vec(
             sentences, vector_size=cfg.dim, window=cfg.window, negative=cfg.negatives,
             sample=cfg.subsample, sg=1, min_count=1, workers=1, seed=cfg.seed, epochs=epochs,
         )
-        wall, _ = since(start)  # gensim trains in its own worker thread: wall clock only
-        vectors = model.wv[labelled]
-        acc = neighbour_accuracy(vectors, np.arange(len(labelled)), reference.label_ids)
+        wall = time.perf_counter() - start  # gensim trains in its own thread: wall clock
+        acc = neighbour_accuracy(model.wv[labelled], np.arange(len(labelled)),
+                                 reference.label_ids)
         if acc >= target:
             return wall, epochs, acc
     return float("nan"), max_epochs, acc
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+MEMORY_CHILD = """
+import json, resource, sys
+sys.path.insert(0, {root!r})
+import torch
+torch.set_num_threads(1)
+from embedviz.training import TrainConfig, Trainer
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 2**20
+Trainer(TrainConfig(lr=0.005, batch_size=128)).step(50)  # first-use allocations
+before = rss()
+trainers = [Trainer(TrainConfig(lr=0.005, batch_size=128, seed=s)) for s in range(10)]
+for t in trainers:
+    t.step(3000)
+print(json.dumps(dict(growth=(rss() - before) / 10, counted=trainers[0].memory_bytes() / 2**20)))
+"""
+
+
+def memory_per_session(repeats: int):
+    out = []
+    for _ in range(repeats):
+        r = subprocess.run([sys.executable, "-c", MEMORY_CHILD.format(root=str(ROOT))],
+                           capture_output=True, text=True, check=True)
+        out.append(json.loads(r.stdout))
+    return [o["growth"] for o in out], [o["counted"] for o in out]
 
 
 def main() -> None:
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("\n1. steps/s at batch 512, skip-gram on 'things' (dim 16, window 2, 5 negatives)")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip-server", action="store_true")
+    ap.add_argument("--port", type=int, default=8597)
+    ap.add_argument("--seconds", type=float, default=20)
+    args = ap.parse_args()
+    rounds = 3 if args.quick else 5
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
+
+    print(f"\n1. steps/s at batch 512 (CPU time), skip-gram on 'things', {rounds} interleaved "
+          "rounds: median [min-max]")
     for name, lr in (("sgd", 10.0), ("adam", 0.005)):
         cfg = TrainConfig(optimizer=name, lr=lr, batch_size=512)
-        bare_wall, bare_cpu = bare_loop_steps_per_second(cfg)
-        wall, cpu = steps_per_second(Trainer(cfg))
-        print(f"   {name:5s}: Trainer {cpu:5.0f} steps/s of CPU ({wall:4.0f} wall) | baseline bare "
-              f"PyTorch loop {bare_cpu:5.0f} ({bare_wall:4.0f} wall) | ratio {cpu / bare_cpu:.2f}")
+        ours, bare = [], []
+        for _ in range(rounds):
+            ours.append(trainer_rate(cfg, 200))
+            bare.append(bare_loop_rate(cfg, 200))
+        ratio = [a / b for a, b in zip(ours, bare)]
+        print(f"   {name:5s}: Trainer {spread(ours)} | baseline bare PyTorch loop "
+              f"{spread(bare)} | ratio {spread(ratio)}")
 
-    print(f"\n2. one live tick at the page defaults ({SPEED} steps of batch "
-          f"{PAGE_DEFAULTS.batch_size}, both charts, JSON), {TICKS} ticks")
-    ticks, steps_only, sent = tick_times(PAGE_DEFAULTS)
-    for i, clock in ((1, "CPU "), (0, "wall")):
-        t = [x[i] * 1e3 for x in ticks]
-        base = statistics.median(x[i] * 1e3 for x in steps_only)
-        med, top = statistics.median(t), p95([x / 1e3 for x in t]) * 1e3
-        print(f"   {clock}: tick median {med:5.1f} ms, p95 {top:5.1f} ms (target p95 < 50 ms: "
-              f"{'met' if top < 50 else 'NOT met'}) | baseline the {SPEED} steps alone "
-              f"{base:5.1f} ms | ratio tick/steps {med / base:.1f}")
-    print(f"   {sent / 1024:.0f} KiB of JSON per tick")
+    print(f"\n2. our part of one redraw (both live charts to JSON as st.plotly_chart does), "
+          f"ms of CPU, {rounds} interleaved rounds")
+    fast, slow, steps, sent = redraw_costs(rounds)
+    print(f"   page's path (SpecFigure): {spread(fast)} | baseline validated go.Figure: "
+          f"{spread(slow)} | ratio baseline/page {spread([b / a for a, b in zip(fast, slow)])}")
+    print(f"   the {SPEED} training steps of a tick at the defaults: {spread(steps)} ms; "
+          f"{sent / 1024:.0f} KiB of JSON per redraw")
 
-    print("\n3. time to neighbour accuracy 0.9 on 'things' (dim 16, window 2, 5 negatives)")
+    if not args.skip_server:
+        print(f"\n3. the whole server per live tick at the defaults (1 student on /train, "
+              f"speed {SPEED}, {args.seconds:g} s of Play in 4 windows), ms of server CPU")
+        proc = start_server(args.port)
+        try:
+            per_tick, per_s, rate, idle = asyncio.run(
+                server_tick(args.port, proc.pid, args.seconds, 4))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        base = statistics.median(steps)
+        print(f"   server CPU per delivered tick: {spread(per_tick)} ms (idle server "
+              f"{idle * 1e3:.0f} ms/s subtracted) | baseline the {SPEED} steps alone "
+              f"{base:.2f} ms | ratio {spread([t / base for t in per_tick])}")
+        print(f"   delivered ticks/s {spread(per_s)}, training steps/s {spread(rate)}")
+
+    seeds = range(3 if args.quick else 5)
+    checkpoints = [100, 150, 200, 250, 300, 350, 400, 500]
+    print(f"\n4. lesson 3's defaults (skip-gram, Adam 0.005, batch 128, dim 16): neighbour "
+          f"accuracy over seeds {seeds.start}-{seeds.stop - 1}, median [min-max]")
+    start, table = accuracy_by_step(seeds, checkpoints)
+    print(f"   baseline step 0 (random table): {spread(start)}; chance 1/6 = 0.17")
+    for s in checkpoints:
+        print(f"   step {s:4d}: {spread(table[s])}")
+
+    print("\n5. time to neighbour accuracy 0.9 on 'things' (dim 16, window 2, 5 negatives), wall")
     cfg = TrainConfig(lr=0.005, batch_size=512)
-    wall, cpu, steps = torch_time_to(cfg)
-    print(f"   embedviz skip-gram (Adam, lr 0.005, batch 512): {wall:.2f} s wall ({cpu:.2f} s "
-          f"CPU), {steps} steps")
-    gwall, epochs, gacc = gensim_time_to(cfg)
-    print(f"   baseline gensim Word2Vec sg=1, 1 worker: {gwall:.2f} s wall ({epochs} epochs, "
-          f"accuracy {gacc:.2f}) | ratio embedviz/gensim (wall) {wall / gwall:.2f}")
+    ours, gens = [], []
+    for _ in range(2 if args.quick else 3):
+        wall, n = torch_time_to(cfg)
+        gwall, epochs, gacc = gensim_time_to(cfg)
+        ours.append(wall)
+        gens.append(gwall)
+    print(f"   embedviz skip-gram (Adam, lr 0.005, batch 512): {spread(ours)} s, {n} steps | "
+          f"baseline gensim Word2Vec sg=1, 1 worker: {spread(gens)} s ({epochs} epochs, "
+          f"accuracy {gacc:.2f}) | ratio {spread([a / b for a, b in zip(ours, gens)])}")
 
-    print("\n4. memory one session keeps (after 3,000 steps, snapshot budget full)")
-    before = rss_mb()
-    trainers = [Trainer(PAGE_DEFAULTS) for _ in range(10)]
-    for t in trainers:
-        t.step(3000)
-    per_session = (rss_mb() - before) / len(trainers)
-    own = trainers[0].memory_bytes() / 2**20
-    print(f"   counted tensors + snapshots: {own:.1f} MB | process RSS growth per session "
-          f"(10 sessions): {per_session:.1f} MB")
-    big = Trainer(TrainConfig(dim=128, lr=0.005))
-    big.step(2000)
-    print(f"   at dim 128: counted {big.memory_bytes() / 2**20:.1f} MB "
-          f"(snapshots {big.snapshots.nbytes / 2**20:.1f} MB, {len(big.snapshots)} kept)")
+    print("\n6. memory one session keeps (10 sessions of 3,000 steps, fresh processes)")
+    growth, counted = memory_per_session(2 if args.quick else 3)
+    print(f"   process RSS growth per session: {spread(growth)} MB | baseline the tensors "
+          f"the trainer counts (model, optimizer, snapshots): {spread(counted)} MB")
 
 
 if __name__ == "__main__":
