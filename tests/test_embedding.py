@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from embedviz.embedding import INITS, EmbeddingConfig, lookup, make_embedding
@@ -49,13 +50,36 @@ def test_bad_configs_are_refused():
             make_embedding(cfg)
 
 
+def seeded_table(vocab_size: int, dim: int, seed: int) -> torch.Tensor:
+    """The table the lesson promises, built with torch alone: nn.Embedding's N(0, 1) drawn
+    from a generator seeded with ``seed``, and the [PAD] row 0 zeroed by padding_idx."""
+    emb = nn.Embedding(vocab_size, dim, padding_idx=0)
+    with torch.no_grad():
+        emb.weight.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(seed))
+        emb.weight[0].zero_()
+    return emb.weight.detach()
+
+
 def test_pipeline_output_is_the_looked_up_rows():
     p = words_to_vectors("the cat sat on the dog", "the cat sat on a mat",
                          EmbeddingConfig(0, dim=4, seed=3), length=8)
-    assert p.output.shape == (8, 4) and p.n_numbers == 32
-    assert p.max_abs_diff == 0.0
-    np.testing.assert_array_equal(p.output, p.weight[p.encoded.ids])
-    assert p.encoded.unknown == ["dog"]
+    # the vocabulary, by hand: [PAD], [UNK], then the words in alphabetical order
+    assert p.vocab.itos == ["[PAD]", "[UNK]", "a", "cat", "mat", "on", "sat", "the"]
+    ids = [7, 3, 6, 5, 7, 1, 0, 0]  # the cat sat on the [UNK], then two [PAD]
+    assert p.encoded.ids == ids and p.encoded.unknown == ["dog"]
+    W = seeded_table(8, 4, seed=3)
+    np.testing.assert_array_equal(p.weight, W.numpy())
+    # the layer's output is one_hot(ids) @ W, computed here by torch's own one_hot
+    via_matmul = F.one_hot(torch.tensor(ids), 8).float() @ W  # (8, V) @ (V, 4)
+    np.testing.assert_array_equal(p.output, via_matmul.numpy())
+    np.testing.assert_array_equal(p.output, F.embedding(torch.tensor(ids), W).numpy())
+    numpy_rows = W.numpy().copy()[ids]  # indexing a NumPy copy of the weights
+    np.testing.assert_array_equal(p.output, numpy_rows)
+    assert p.output.shape == (8, 4) and p.n_numbers == 8 * 4
+    assert not p.output[[6, 7]].any() and p.output[0].any()  # padding rows are zeros
+    np.testing.assert_array_equal(p.output[0], p.output[4])  # "the" twice: the same row
+    # the difference the page prints is the one computed independently here: none
+    assert p.max_abs_diff == float(np.abs(p.output - via_matmul.numpy()).max()) == 0.0
 
 
 def test_one_hot_vectors_are_orthogonal_and_feature_vectors_are_not():

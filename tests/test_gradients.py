@@ -135,6 +135,32 @@ def test_sparse_adam_really_gets_sparse_gradients(trainers):
     assert not grads.copy_for(t.model, "adam").embedding.sparse
 
 
+BETAS, EPS, MOMENTUM = (0.9, 0.999), 1e-8, 0.9  # torch's Adam defaults; the lesson's momentum
+
+
+def reference_optimizer(name: str, params, cfg: grads.CompareConfig) -> torch.optim.Optimizer:
+    """The optimizer the lesson names, built straight from torch.optim (not through our code)."""
+    if name == "adam":
+        return torch.optim.Adam(params, lr=cfg.adam_lr, betas=BETAS, eps=EPS)
+    return torch.optim.SGD(params, lr=cfg.sgd_lr, momentum=MOMENTUM if name == "momentum" else 0)
+
+
+def replay(model, batches, name, cfg):
+    """Plain torch, step by step: each gradient taken at the *current* weights, then a step.
+    Returns the table before and after every step and the table's gradient at every step."""
+    own = copy.deepcopy(model)
+    opt = reference_optimizer(name, own.parameters(), cfg)
+    W = own.embedding.weight
+    tables, grads_at = [W.detach().clone()], []
+    for batch in batches:
+        opt.zero_grad(set_to_none=True)
+        own.loss(batch).backward()
+        grads_at.append(W.grad.detach().clone())
+        opt.step()
+        tables.append(W.detach().clone())
+    return tables, grads_at
+
+
 @pytest.mark.parametrize("name", ["adam", "momentum"])
 def test_state_moves_the_first_batchs_rows_on_the_second_step(trainers, name):
     t = trainers["skipgram"]
@@ -144,19 +170,45 @@ def test_state_moves_the_first_batchs_rows_on_the_second_step(trainers, name):
     only_first = np.setdiff1d(unique_nonpad(first.centers.numpy()),
                               unique_nonpad(second.centers.numpy()))
     assert len(only_first) > 0
-    tables = tables_after(start.model, [first, second], name, cfg)
-    reference = torch_grad(grads.starting_point(t).model, second)  # not the same weights,
-    assert not reference[only_first].any()  # but the zero pattern of step 2 is the batch's
+    tables, (g1, g2) = replay(start.model, [first, second], name, cfg)
+    # at the weights step 2 starts from, these rows' gradient is exactly zero; at step 1 it
+    # was not: only the optimizer's memory of step 1 can move them now
+    assert not g2[only_first].any() and (g1[only_first].abs().sum(1) > 0).all()
     moved = changed_rows(tables[1], tables[2])
-    assert set(only_first) <= set(moved)  # zero gradient now, yet they move
+    assert set(only_first) <= set(moved)
+    # how far, by the optimizer's rule written out (the step-1 gradient, remembered)
+    if name == "momentum":  # velocity v2 = 0.9 * g1 + 0
+        expected = -cfg.sgd_lr * MOMENTUM * g1[only_first]
+    else:  # m2 = b1 (1 - b1) g1, v2 = b2 (1 - b2) g1^2, bias-corrected for step 2
+        (b1, b2), g = BETAS, g1[only_first].double()
+        m_hat = b1 * (1 - b1) * g / (1 - b1**2)
+        v_hat = b2 * (1 - b2) * g**2 / (1 - b2**2)
+        expected = (-cfg.adam_lr * m_hat / (v_hat.sqrt() + EPS)).float()
+    torch.testing.assert_close(tables[2][only_first] - tables[1][only_first], expected,
+                               rtol=1e-4, atol=1e-6)
+    # what our comparison reports, step by step, against the replay
     result = grads.compare_optimizers(start.model, [first, second], cfg, names=[name])
+    for k, step in enumerate(result.steps[name]):
+        np.testing.assert_array_equal(step.touched_rows, nonzero_rows((g1, g2)[k]))
+        np.testing.assert_array_equal(step.changed_rows, changed_rows(tables[k], tables[k + 1]))
+        np.testing.assert_allclose(step.change_norm,
+                                   (tables[k + 1] - tables[k]).double().norm(dim=1).numpy(),
+                                   rtol=1e-5, atol=1e-9)
     step2 = result.steps[name][1]
-    assert not step2.touched[only_first].any()
-    assert step2.changed[only_first].all()
-    np.testing.assert_array_equal(step2.changed_rows, moved)
-    # plain SGD on the same batches leaves them where they are
-    sgd = tables_after(start.model, [first, second], "sgd", cfg)
-    assert not set(only_first) & set(changed_rows(sgd[1], sgd[2]))
+    assert not step2.touched[only_first].any() and step2.changed[only_first].all()
+    assert set(only_first) <= set(step2.stale_rows) and set(only_first) <= set(step2.seen_before)
+    np.testing.assert_allclose(result.last_change[name], (tables[2] - tables[1]).numpy(),
+                               rtol=1e-5, atol=1e-7)
+    # plain SGD on the same batches leaves them where they are, in the replay and in our report
+    sgd_tables, _ = replay(start.model, [first, second], "sgd", cfg)
+    assert not set(only_first) & set(changed_rows(sgd_tables[1], sgd_tables[2]))
+    sgd = grads.compare_optimizers(start.model, [first, second], cfg, names=["sgd"])
+    np.testing.assert_array_equal(sgd.steps["sgd"][1].changed_rows,
+                                  changed_rows(sgd_tables[1], sgd_tables[2]))
+
+
+def nonzero_rows(grad: torch.Tensor) -> np.ndarray:
+    return torch.nonzero(grad.abs().sum(1)).flatten().numpy()
 
 
 @pytest.mark.parametrize("kind", [k for k, _ in KINDS])
@@ -185,18 +237,57 @@ def test_the_padding_row_never_changes(comparisons, kind):
 
 
 def test_adam_with_l2_weight_decay_moves_every_row_though_the_gradient_is_sparse(trainers):
-    """The page's note: torch's Adam(weight_decay=...) adds wd*w inside step()."""
+    """The page's note, checked on our code: the optimizer our trainer builds for Adam with
+    weight decay (lesson 3's setting) adds wd*w to the gradient inside step() (L2)."""
+    from embedviz.model import param_groups
+    from embedviz.training import make_optimizer
+
     t = trainers["skipgram"]
     model = grads.starting_point(t).model
-    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=0.01)
-    before = model.embedding.weight.detach().clone()
+    lr, wd = 0.01, 0.01
+    before = model.embedding.weight.detach().clone().double()  # (vocab, dim)
     batch = grads.draw_batches(t, 4, 1, 0)[0]
-    model.loss(batch).backward()
-    grad_rows = torch.nonzero(model.embedding.weight.grad.abs().sum(1)).flatten().numpy()
-    np.testing.assert_array_equal(grad_rows, unique_nonpad(batch.centers.numpy()))
-    opt.step()
-    moved = changed_rows(before, model.embedding.weight.detach())
-    np.testing.assert_array_equal(moved, np.arange(1, before.shape[0]))
+    reference = torch_grad(model, batch).double()  # autograd on a copy: W.grad, nothing else
+    back, change = grads.take_step(model, make_optimizer("adam", param_groups(model), lr, wd),
+                                   batch)
+    # the gradient we report is sparse: only the batch's rows ...
+    np.testing.assert_array_equal(back.touched_rows, unique_nonpad(batch.centers.numpy()))
+    np.testing.assert_array_equal(back.grad, reference.float().numpy())
+    # ... yet the step moves every row but the zero [PAD] row
+    V = before.shape[0]
+    np.testing.assert_array_equal(np.flatnonzero((change != 0).any(1)), np.arange(1, V))
+    # by Adam's first step on the L2 gradient g = dL/dW + wd*w, written out:
+    # m = (1-b1) g, v = (1-b2) g^2, bias-corrected m_hat = g, v_hat = g^2
+    g = reference + wd * before
+    expected = -lr * g / (g.abs() + EPS)
+    np.testing.assert_allclose(change, expected.numpy(), rtol=1e-4, atol=1e-7)
+    # so a row the batch never looked up moves by about the whole learning rate (g/|g| is
+    # its sign), far more than the lr*wd*w that decoupled decay (AdamW) would take
+    untouched = np.setdiff1d(np.arange(1, V), back.touched_rows)
+    moved = np.abs(change[untouched])
+    assert moved.max() <= lr * (1 + 1e-6) and np.median(moved) == pytest.approx(lr, rel=1e-4)
+    assert np.median(moved) > 100 * np.median(lr * wd * before[untouched].abs().numpy())
+
+
+def test_adamw_decay_in_the_comparison_is_lr_wd_w_and_only_adamw_decays(trainers):
+    """What lesson 4 reports: AdamW shrinks each row by lr*wd*w; the other optimizers do not
+    decay (an unseen row stays put). Checked against the weights, by hand."""
+    t = trainers["classifier"]
+    start = grads.starting_point(t)
+    cfg = grads.CompareConfig(batch_size=4, steps=1, seed=2, weight_decay=0.1)
+    batches = grads.draw_batches(t, 4, 1, 2)
+    result = grads.compare_optimizers(start.model, batches, cfg)
+    W = start.model.embedding.weight.detach().double().numpy()  # (vocab, dim)
+    step = result.last("adamw")
+    unseen = np.setdiff1d(np.arange(1, result.vocab_size), step.batch_rows)
+    assert len(unseen) > 0 and not step.touched[unseen].any()
+    decay = -cfg.adam_lr * cfg.weight_decay * W[unseen]  # w <- w - lr*wd*w, as the page says
+    np.testing.assert_allclose(result.last_change["adamw"][unseen], decay, rtol=1e-3, atol=1e-9)
+    np.testing.assert_allclose(step.change_norm[unseen],
+                               np.linalg.norm(decay, axis=1), rtol=1e-3)
+    for name in ("sgd", "momentum", "adam", "sparse_adam"):  # no decay: unseen rows stay put
+        assert not result.last(name).changed[unseen].any(), name
+        assert not result.last_change[name][unseen].any(), name
 
 
 def test_nothing_touches_the_students_trainer(trainers):

@@ -34,6 +34,18 @@ def test_one_hot_has_a_single_one_per_row_in_the_ids_column():
     assert X.argmax(dim=1).tolist() == IDS
 
 
+@pytest.mark.parametrize("ids, v", [(IDS, V), ([0], 1), ([], 4), ([49_999, 3, 49_999], 50_000)])
+def test_both_one_hot_builders_equal_torch_functional_one_hot(ids, v):
+    ids_t = torch.tensor(ids, dtype=torch.long)
+    expected = F.one_hot(ids_t, v).float()  # (n, V) torch's own
+    for build in (onehot.one_hot, onehot.one_hot_via_int64):
+        X = build(ids_t, v)
+        assert X.dtype == torch.float32 and torch.equal(X, expected)
+    if v <= 100:  # and the rows of the identity matrix, picked by ID
+        np.testing.assert_array_equal(onehot.one_hot(ids_t, v).numpy(),
+                                      np.eye(v, dtype=np.float32)[ids])
+
+
 @pytest.mark.parametrize("padding_idx", [None, 0])
 def test_forward_matmul_equals_embedding_exactly(weight, padding_idx):
     fwd = onehot.check_forward(IDS, weight, padding_idx)
@@ -98,34 +110,67 @@ def test_sparse_gradient_densifies_to_the_matmul_gradient(weight, grad_out, padd
     assert sp.dense_bytes == bwd.via_embedding.numel() * bwd.via_embedding.element_size()
 
 
+def flops_of(fn) -> int:
+    """FLOPs torch's own counter sees while ``fn`` runs (a multiply-add is 2 FLOPs)."""
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
 def test_cost_model_matches_the_tensors_it_describes():
     n, v, d = 7, 13, 3
     ids = torch.randint(v, (n,), generator=torch_generator(0))
     W = torch.randn(v, d, generator=torch_generator(1), requires_grad=True)
     cost = onehot.Cost(v, d, n)
-    X = onehot.one_hot(ids, v)
+    X = F.one_hot(ids, v).float()  # torch's one-hot, not ours
     assert X.numel() == cost.onehot_input_floats
-    assert X.numel() * X.element_size() == cost.onehot_input_bytes
-    assert ids.numel() * ids.element_size() == cost.lookup_index_bytes
-    assert W.numel() == cost.weight_floats and W.numel() * 4 == cost.weight_bytes
-    assert W[ids].numel() == cost.lookup_copies == cost.output_floats
-    # torch's own FLOP counter: a matmul of (n, V) @ (V, d) is 2 * n * V * d FLOPs
-    with FlopCounterMode(display=False) as forward:
-        Y = X @ W
-    assert forward.get_total_flops() == 2 * cost.onehot_multiply_adds
-    dY = torch.ones(n, d)
-    with FlopCounterMode(display=False) as backward:
-        Y.backward(dY)  # X needs no gradient: only X.T @ dY is computed
-    assert backward.get_total_flops() == 2 * cost.onehot_backward_multiply_adds
-    assert cost.work_ratio == v
+    assert X.nbytes == cost.onehot_input_bytes
+    assert ids.numel() == cost.lookup_index_numbers and ids.nbytes == cost.lookup_index_bytes
+    assert W.numel() == cost.weight_floats and W.nbytes == cost.weight_bytes
+    Y = F.embedding(ids, W)
+    assert Y.numel() == cost.lookup_copies == cost.output_floats
+    # the int64 detour: F.one_hot's own int64 matrix plus its float32 copy
+    assert F.one_hot(ids, v).nbytes + X.nbytes == cost.onehot_int64_detour_bytes
+    # torch's own FLOP counter: the matmul forward, and its backward X.T @ dY
+    Y = X @ W
+    assert flops_of(lambda: X @ W) == 2 * cost.onehot_multiply_adds
+    assert flops_of(lambda: Y.backward(torch.ones(n, d))) == 2 * cost.onehot_backward_multiply_adds
+    assert W.grad.nbytes == cost.weight_bytes  # the dense W.grad is the size of W
+    # the lookup's backward adds each upstream number once, into its row: with dY all ones,
+    # torch's W.grad sums to the number of additions
+    W2 = W.detach().clone().requires_grad_(True)
+    F.embedding(ids, W2).backward(torch.ones(n, d))
+    assert W2.grad.sum().item() == cost.lookup_backward_adds
+    # multiply-adds of the one-hot path per number the lookup copies, from torch's counts
+    assert cost.work_ratio == flops_of(lambda: X @ W) / 2 / F.embedding(ids, W).numel()
 
 
-def test_cost_at_gpt2_size_is_the_number_in_the_lesson():
-    cost = onehot.Cost(onehot.GPT2_VOCAB, onehot.GPT2_DIM, 256)
-    assert cost.onehot_input_bytes == 256 * 50_257 * 4  # 51.5 MB
-    assert cost.onehot_multiply_adds == 256 * 50_257 * 768
-    curve = onehot.cost_curve([10, 100], 8, 2)
-    assert [c.onehot_multiply_adds for c in curve] == [160, 1600]
+def test_cost_at_gpt2_size_is_gpt2s_published_table():
+    from transformers import GPT2Config  # the library that ships GPT-2: 50,257 x 768
+
+    gpt2 = GPT2Config()
+    assert (onehot.GPT2_VOCAB, onehot.GPT2_DIM) == (gpt2.vocab_size, gpt2.n_embd)
+    n = 256
+    cost = onehot.Cost(gpt2.vocab_size, gpt2.n_embd, n)
+    # tensors of the real shapes on the meta device: sizes and FLOPs without the 51 MB
+    ids = torch.zeros(n, dtype=torch.long, device="meta")
+    X = onehot.one_hot_via_int64(ids, gpt2.vocab_size)  # (n, V) float32
+    W = torch.empty(gpt2.vocab_size, gpt2.n_embd, device="meta")  # GPT-2's wte
+    assert X.shape == (n, 50_257) and X.nbytes == cost.onehot_input_bytes
+    assert round(cost.onehot_input_bytes / 1e6, 1) == 51.5  # "51.5 MB" in the lesson
+    assert F.one_hot(ids, gpt2.vocab_size).nbytes + X.nbytes == cost.onehot_int64_detour_bytes
+    assert W.nbytes == cost.weight_bytes and ids.nbytes == cost.lookup_index_bytes
+    assert flops_of(lambda: X @ W) == 2 * cost.onehot_multiply_adds
+    copies = F.embedding(ids, W).numel()
+    assert copies == cost.lookup_copies
+    assert cost.work_ratio == flops_of(lambda: X @ W) / 2 / copies == 50_257
+    # the curve: each point is torch's FLOP count of that size's matmul
+    curve = onehot.cost_curve([10, 100, 1000.0], 8, 2)
+    assert [c.vocab_size for c in curve] == [10, 100, 1000]
+    for c in curve:
+        Xc = torch.zeros(2, c.vocab_size, device="meta")
+        Wc = torch.empty(c.vocab_size, 8, device="meta")
+        assert flops_of(lambda: Xc @ Wc) == 2 * c.onehot_multiply_adds  # noqa: B023
 
 
 def test_best_seconds_times_a_known_sleep():
@@ -140,13 +185,90 @@ def test_best_seconds_times_a_known_sleep():
     assert len(calls) >= 1 + 3  # warm-up plus the repeats
 
 
-def test_time_paths_at_tiny_sizes_gives_positive_times_and_ratios():
-    t = onehot.time_paths(50, 4, 8, repeats=2, min_seconds=1e-4)
-    values = [t.onehot_forward, t.lookup_forward, t.onehot_forward_backward,
-              t.lookup_forward_backward, t.sparse_lookup_forward_backward]
-    assert all(math.isfinite(x) and x > 0 for x in values)
-    assert t.forward_ratio == t.onehot_forward / t.lookup_forward
+def test_time_paths_at_tiny_sizes_gives_one_sample_per_round_and_per_round_ratios():
+    rounds = 3  # odd, so the median is one of the rounds
+    t = onehot.time_paths(50, 4, 8, repeats=rounds, min_seconds=1e-4)
     assert (t.vocab_size, t.dim, t.batch) == (50, 4, 8)
+    assert set(t.samples) == set(onehot.PATHS) and 1 <= t.attempts <= 3
+    for path in onehot.PATHS:
+        s = np.asarray(t.samples[path])
+        assert s.shape == (rounds,) and np.isfinite(s).all() and (s > 0).all()
+        assert getattr(t, path) == s.min()  # the best of the rounds
+    fwd = np.asarray(t.samples["onehot_forward"]) / np.asarray(t.samples["lookup_forward"])
+    np.testing.assert_allclose(t.ratios("onehot_forward", "lookup_forward"), fwd, rtol=1e-12)
+    assert t.ratio_range("onehot_forward", "lookup_forward") == pytest.approx(
+        (fwd.min(), np.median(fwd), fwd.max()), rel=1e-12)
+    assert t.forward_ratio == pytest.approx(np.median(fwd), rel=1e-12)
+    fb = (np.asarray(t.samples["onehot_forward_backward"])
+          / np.asarray(t.samples["lookup_forward_backward"]))
+    assert t.forward_backward_ratio == pytest.approx(np.median(fb), rel=1e-12)
+    forward_only = onehot.time_paths(50, 4, 8, repeats=rounds, min_seconds=1e-4, backward=False)
+    assert set(forward_only.samples) == {"onehot_forward", "lookup_forward"}
+    assert forward_only.consistent and math.isnan(forward_only.onehot_forward_backward)
+
+
+@pytest.fixture
+def one_thread():
+    """Time on one thread, as the app and the bench do: less at the mercy of other programs."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_timing_orders_the_paths_where_the_work_differs_a_thousandfold(one_thread):
+    V_, d, n = 16_384, 32, 32  # the one-hot path does V = 16,384 multiply-adds per copy
+    t = onehot.time_paths(V_, d, n, repeats=5, max_attempts=1)  # one raw measurement
+    assert t.attempts == 1
+    s = {path: np.asarray(t.samples[path]) for path in onehot.PATHS}
+    # the lookup is faster in every single round, not only at its best
+    assert (s["lookup_forward"] < s["onehot_forward"]).all()
+    assert min(t.ratios("onehot_forward", "lookup_forward")) > 1
+    # forward + backward runs the forward too: at its best it is not faster than the forward
+    assert s["onehot_forward_backward"].min() >= s["onehot_forward"].min()
+    assert s["lookup_forward_backward"].min() >= s["lookup_forward"].min()  # + a V x d grad
+    assert s["sparse_lookup_forward_backward"].min() >= s["lookup_forward"].min()
+    assert t.consistent
+
+
+def fake_samples(onehot_fwd, onehot_fb, lookup_fwd=1.0, lookup_fb=2.0):
+    return {"onehot_forward": onehot_fwd, "lookup_forward": [lookup_fwd] * len(onehot_fwd),
+            "onehot_forward_backward": onehot_fb,
+            "lookup_forward_backward": [lookup_fb] * len(onehot_fb),
+            "sparse_lookup_forward_backward": [lookup_fb] * len(onehot_fb)}
+
+
+def test_consistent_says_whether_forward_backward_was_measured_faster_than_forward():
+    ok = onehot.Timing(10, 2, 3, fake_samples([5.0, 4.0, 9.0], [8.0, 30.0, 7.0]))
+    assert ok.consistent  # best 4 <= best 7, although round 3 alone says 9 > 7
+    disturbed = onehot.Timing(10, 2, 3, fake_samples([5.0, 6.0], [4.5, 9.0]))
+    assert not disturbed.consistent  # best 5 > best 4.5: impossible, so disturbed
+    lookup_disturbed = onehot.Timing(10, 2, 3, fake_samples([1.0], [2.0], 3.0, 2.5))
+    assert not lookup_disturbed.consistent
+    no_backward = onehot.Timing(10, 2, 3, {"onehot_forward": [2.0], "lookup_forward": [1.0]})
+    assert no_backward.consistent
+
+
+def test_time_paths_measures_again_until_the_ordering_holds(monkeypatch):
+    bad = fake_samples([5.0, 6.0], [4.5, 9.0])
+    good = fake_samples([5.0, 6.0], [8.0, 9.0])
+    answers = iter([bad, bad, good])
+    monkeypatch.setattr(onehot, "interleaved_seconds", lambda fns, *a: next(answers))
+    t = onehot.time_paths(20, 2, 3, max_attempts=3)
+    assert t.attempts == 3 and t.consistent and t.samples is good
+    monkeypatch.setattr(onehot, "interleaved_seconds", lambda fns, *a: bad)
+    t = onehot.time_paths(20, 2, 3, max_attempts=2)
+    assert t.attempts == 2 and not t.consistent  # given up: the page says it was disturbed
+
+
+def test_interleaved_seconds_measures_in_turns():
+    calls = []
+    fns = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    samples = onehot.interleaved_seconds(fns, rounds=3, min_seconds=0.0)
+    assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3}
+    assert all(x >= 0 for v in samples.values() for x in v)
+    # min_seconds 0: one call calibrates (plus a warm-up), then one call per round, in turns
+    assert calls == ["a", "a", "b", "b"] + ["a", "b"] * 3
 
 
 @pytest.mark.parametrize("V_, d, n", [(50_257, 768, 256), (50_257, 8, 1), (50_257, 64, 4096),

@@ -1,11 +1,12 @@
 """Lesson 1 in AppTest: what the page shows is what torch computes; bad input is survived."""
 
+import re
+
 import numpy as np
 import pytest
+import torch
 
-from embedviz.embedding import EmbeddingConfig
 from embedviz.examples import DEFAULT_VOCAB_TEXT
-from embedviz.lookup import words_to_vectors
 from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array
 
 
@@ -14,18 +15,53 @@ def page():
     return open_page("words")
 
 
+def words_of(text: str) -> list[str]:
+    """Lesson 1's tokenization, rewritten: lower-case words and single punctuation marks."""
+    return re.findall(r"\w+|[^\w\s]", text.lower())
+
+
+def seeded_table(vocab_size: int, dim: int, seed: int) -> torch.Tensor:
+    """What `torch.nn.Embedding(V, dim, padding_idx=0)` holds for this seed, built by torch."""
+    emb = torch.nn.Embedding(vocab_size, dim, padding_idx=0)
+    with torch.no_grad():
+        emb.weight.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(seed))
+        emb.weight[0].zero_()
+    return emb.weight.detach()
+
+
 def test_default_sentence_shows_the_looked_up_rows_and_shape(page):
     at = page
     text = " ".join(m.value for m in at.markdown)
     assert "8 × 6" in text and "48 numbers" in text
+    # the vocabulary and the IDs, computed here: [PAD], [UNK], then the tokens sorted
+    itos = ["[PAD]", "[UNK]"] + sorted(set(words_of(DEFAULT_VOCAB_TEXT)))
+    V = len(itos)
+    assert f"**{V} × 6**" in text  # the matrix W the page describes
+    vocab_table = at.dataframe[1].value
+    assert list(vocab_table["token"]) == itos and list(vocab_table["ID"]) == list(range(V))
+    sentence = words_of("White refrigerator is evil.")
+    ids = [itos.index(w) if w in itos else 1 for w in sentence] + [0] * (8 - len(sentence))
     table = at.dataframe[0].value
-    assert list(table.loc["token"])[:5] == ["white", "refrigerator", "is", "evil", "."]
-    # The output heatmap shows exactly the rows torch's nn.Embedding returns.
-    p = words_to_vectors("White refrigerator is evil.", DEFAULT_VOCAB_TEXT,
-                         EmbeddingConfig(0, dim=6, seed=0), 8)
-    z = plotly_array(chart_spec(at, "words_output_chart")["data"][0]["z"]).astype(float)
-    np.testing.assert_allclose(z, p.output, rtol=1e-6)
-    assert [int(i) for i in table.loc["ID"]] == p.encoded.ids
+    assert list(table.loc["token"])[:5] == sentence == ["white", "refrigerator", "is", "evil",
+                                                        "."]
+    assert [int(i) for i in table.loc["ID"]] == ids
+    # the numbers on the page against a fresh nn.Embedding from the same seed (0) and size
+    W = seeded_table(V, 6, seed=0)
+    expected = torch.nn.functional.embedding(torch.tensor(ids), W, padding_idx=0).numpy()
+    shown = plotly_array(chart_spec(at, "words_output_chart")["data"][0]["z"])
+    np.testing.assert_array_equal(shown, expected.astype(shown.dtype))
+    matrix = chart_spec(at, "words_matrix_chart")
+    np.testing.assert_array_equal(plotly_array(matrix["data"][0]["z"]), W.numpy())  # every row
+    framed = [int(t.split(":")[0][2:]) for t in matrix["layout"]["yaxis"]["ticktext"]
+              if t.startswith("▶")]
+    assert framed == sorted(set(ids))  # the looked-up rows are the ones lit
+    # the check can tell: the rows one ID off, or another seed, are not what is shown
+    for wrong in ([min(i + 1, V - 1) for i in ids], [max(i - 1, 0) for i in ids]):
+        assert not np.allclose(shown, W.numpy()[wrong])
+    assert not np.allclose(shown, seeded_table(V, 6, seed=1).numpy()[ids])
+    # the printed difference is the one computed here between the page and one_hot @ W
+    via_matmul = (torch.nn.functional.one_hot(torch.tensor(ids), V).float() @ W).numpy()
+    assert np.abs(shown - via_matmul).max() == 0.0
     assert "Largest difference between each output row and the row `W[id]`: **0**" in text
 
 

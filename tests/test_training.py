@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -123,31 +124,113 @@ def test_the_kinds_take_time_to_form_then_group():
     assert reviews.accuracy() >= 0.9
 
 
+def sklearn_view(reference: np.ndarray, basis) -> tuple[PCA, np.ndarray]:
+    """scikit-learn's PCA of the reference, and the sign of each axis that matches ``basis``
+    (a principal axis is only defined up to its sign)."""
+    pca = PCA(2, svd_solver="full").fit(reference.astype(np.float64))
+    signs = np.sign(np.sum(pca.transform(reference) * basis.project(reference), axis=0))
+    assert (signs != 0).all()
+    return pca, signs
+
+
 def test_fixed_basis_is_scikit_learn_pca_of_the_reference_and_stays_fixed():
+    # plain SGD on a batch of 4: a step moves a few rows and leaves every other row as it was
+    t = Trainer(TrainConfig(optimizer="sgd", lr=0.5, batch_size=4))
+    rows = np.arange(2, len(t.vocab))
+    t.step(3)  # word2vec's context table starts at zero: the input rows move from step 2
+    W0 = t.embedding_matrix()
+    basis = fit_fixed_basis(W0, rows, step=t.step_count)
+    pca, signs = sklearn_view(W0[rows], basis)
+    np.testing.assert_allclose(basis.project(W0[rows]), pca.transform(W0[rows]) * signs,
+                               atol=1e-9)
+    np.testing.assert_allclose(basis.explained, pca.explained_variance_ratio_, rtol=1e-9)
+    assert f"step {t.step_count}" in basis.axis_titles()[0]
+
+    t.step(1)
+    W1 = t.embedding_matrix()
+    moved = (W1[rows] != W0[rows]).any(axis=1)
+    assert 0 < moved.sum() < len(rows) // 10
+    before, after = basis.project(W0[rows]), basis.project(W1[rows])
+    # a word moves on screen exactly when its vector moved
+    np.testing.assert_array_equal(after[~moved], before[~moved])
+    assert (after[moved] != before[moved]).any(axis=1).all()
+    # later steps go through the reference's fit: scikit-learn's transform, not a new fit
+    t.step(60)
+    W2 = t.embedding_matrix()
+    later = basis.project(W2[rows])
+    np.testing.assert_allclose(later, pca.transform(W2[rows]) * signs, atol=1e-9)
+    # refitting (the page's button) turns the view to the new table: scikit-learn's PCA of it
+    refit = fit_fixed_basis(W2, rows, step=t.step_count)
+    new_pca, new_signs = sklearn_view(W2[rows], refit)
+    np.testing.assert_allclose(refit.project(W2[rows]), new_pca.transform(W2[rows]) * new_signs,
+                               atol=1e-9)
+    assert refit.fitted_at == t.step_count and f"step {t.step_count}" in refit.axis_titles()[0]
+    assert not np.allclose(refit.project(W2[rows]), later, atol=1e-6)
+    assert not np.allclose(np.abs(refit.components), np.abs(basis.components), atol=1e-3)
+    # a table of two dimensions is drawn as it is
+    two = Trainer(TrainConfig(dim=2))
+    W = two.embedding_matrix()
+    raw = fit_fixed_basis(W, rows, 0)
+    assert raw.raw and np.array_equal(raw.project(W), W.astype(np.float64))
+
+
+def share_inside(points: np.ndarray, half_width: float) -> float:
+    """Share of the coordinates within [-half_width, half_width]."""
+    return float(np.mean(np.abs(points) <= half_width))
+
+
+def test_half_width_holds_the_cloud_and_only_grows():
+    rng = np.random.default_rng(0)
+    cloud = rng.normal(0.0, 0.3, size=(200, 2))
+    cloud[0] = [30.0, 0.0]  # one far-out rare word
+    for share in (50.0, 90.0, 100.0):
+        hw = grow_half_width(None, cloud, share=share)
+        assert share_inside(cloud, hw) >= share / 100
+    hw = grow_half_width(None, cloud)
+    assert share_inside(cloud, hw) >= 0.9 and hw < 30.0  # the outlier does not set the scale
+    assert hw > np.percentile(np.abs(cloud[1:]), 90)  # room around the cloud, not its edge
+    assert grow_half_width(None, 10 * cloud) == pytest.approx(10 * hw)  # it scales with it
+    # words that must stay visible (the labelled ones) are inside, whatever the share
+    must = np.array([[1.0, -2.0]])
+    with_must = grow_half_width(None, cloud, must_show=must)
+    assert with_must > 2.0 and share_inside(must, with_must) == 1.0
+    # it never shrinks: a smaller cloud keeps the view, a larger one widens it
+    assert grow_half_width(with_must, cloud / 100) == with_must
+    assert grow_half_width(hw, 10 * cloud) == grow_half_width(None, 10 * cloud) > hw
+    # on a real run, with the view fitted at step 0, as the page draws it step after step
     t = Trainer(TrainConfig())
     rows = np.arange(2, len(t.vocab))
-    W0 = t.embedding_matrix()
-    basis = fit_fixed_basis(W0, rows, step=0)
-    np.testing.assert_allclose(
-        np.abs(basis.project(W0[rows])),
-        np.abs(PCA(2, svd_solver="full").fit_transform(W0[rows].astype(np.float64))), atol=1e-9,
-    )
-    t.step(50)
-    W1 = t.embedding_matrix()
-    reference_mean = W0[rows].astype(np.float64).mean(0)
-    expected = (W1[rows] - reference_mean) @ basis.components.T
-    np.testing.assert_allclose(basis.project(W1[rows]), expected)
-    raw = fit_fixed_basis(Trainer(TrainConfig(dim=2)).embedding_matrix(), rows, 0)
-    assert raw.raw and np.array_equal(raw.project(W1[:, :2]), W1[:, :2])
-    assert grow_half_width(5.0, np.array([[1.0, -2.0]])) == 5.0
-    cloud = np.array([[0.1, -0.2]] * 99 + [[30.0, 0.0]])  # one far-out rare word
-    assert grow_half_width(None, cloud) == pytest.approx(0.2 * 1.12)
-    assert grow_half_width(None, cloud, must_show=np.array([[1.0, -2.0]])) == pytest.approx(2.24)
+    labelled = np.array([t.vocab.itos[i] in t.categories for i in rows])
+    basis = fit_fixed_basis(t.embedding_matrix(), rows, 0)
+    widths, current = [], None
+    for _ in range(6):
+        t.step(25)
+        points = basis.project(t.embedding_matrix()[rows])
+        current = grow_half_width(current, points, points[labelled])
+        widths.append(current)
+        assert share_inside(points, current) >= 0.9
+        assert share_inside(points[labelled], current) == 1.0
+    assert widths == sorted(widths) and widths[-1] > widths[0]  # the cloud spread: it grew
+
+
+def plain(value):
+    """JSON with Plotly's typed arrays ({dtype, bdata, shape}) decoded into plain lists."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if value.get("shape"):
+            arr = arr.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return arr.tolist()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def canonical(fig) -> str:
-    """A figure's JSON with sorted keys (NaN stays "NaN", so equal figures compare equal)."""
-    return json.dumps(json.loads(pio.to_json(fig, validate=False)), sort_keys=True)
+    """A figure's JSON with sorted keys and decoded arrays (NaN stays "NaN", so equal figures
+    compare equal however each encodes its numbers)."""
+    return json.dumps(plain(json.loads(pio.to_json(fig, validate=False))), sort_keys=True)
 
 
 def test_figures_draw_the_live_state_and_serialise():
@@ -189,5 +272,6 @@ def test_figures_draw_the_live_state_and_serialise():
     for fast in (live, figs.live_figure(*curve_parts, height=760)):
         validated = go.Figure(fast.to_dict())  # raises if any property is invalid
         assert canonical(validated) == canonical(fast)
-    assert live.layout.title.text == "step 40" and tuple(live.layout.xaxis.range) == (-4.0, 4.0)
-    assert live.layout.template.layout.plot_bgcolor == "white" and live.layout.height == 700
+    spec = go.Figure(live.to_dict()).layout  # the live figure is a plain dict: read it validated
+    assert spec.title.text == "step 40" and tuple(spec.xaxis.range) == (-4.0, 4.0)
+    assert spec.template.layout.plot_bgcolor == "white" and spec.height == 700
