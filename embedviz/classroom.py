@@ -34,16 +34,17 @@ import time
 from dataclasses import dataclass
 
 BASE_INTERVAL = 0.5  # seconds between refreshes for a student alone
-INTERVALS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # the steps the pace moves in
-SLOW_INTERVAL = 1.5  # refreshes slow down to this before training does
+INTERVALS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # the steps the pace moves in
+SLOW_INTERVAL = 1.0  # refreshes slow down to this before training does
 MAX_INTERVAL = INTERVALS[-1]
 MIN_STEPS_PER_SECOND = 10.0  # training never slows below this while the pace can help it
-SERVER_BUDGET = 0.6  # share of one core all live views together may use
-SEND_OVERHEAD = 0.002  # s per redraw outside the script thread (protobuf, websocket)
-DRAW_COST = 0.004  # s per redraw in the script thread, before any is measured
+SERVER_BUDGET = 0.7  # share of one core all live views together may use
+SEND_OVERHEAD = 0.003  # s per redraw outside the script thread (protobuf, websocket)
+DRAW_COST = 0.006  # s per redraw in the script thread, before any is measured
 STEP_COST = 0.0009  # s per training step (batch 128, dim 16), before any is measured
 STALE_AFTER = 4.0  # a view not seen for this long (plus its interval) no longer counts
-SMOOTHING = 0.1  # weight of a new measurement in the moving averages
+ABOUT_TO_PLAY = 30.0  # a session that opened the live page this recently counts as live too
+SMOOTHING = 0.05  # weight of a new measurement in the moving averages (slow: no feedback loop)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class LiveRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seen: dict[str, float] = {}  # session -> time of its last refresh
+        self._opened: dict[str, float] = {}  # session -> when it last opened the live page
         self.draw_cost = DRAW_COST
         self.step_cost = STEP_COST
 
@@ -120,24 +122,23 @@ class LiveRegistry:
              now: float | None = None) -> Pace:
         """Record a refresh of ``session``'s live view and return the pace to use.
 
-        The interval goes up as soon as the server needs it, but comes down only when there is
-        room to spare (the pace of a class a quarter larger would allow it too), so a class
-        hovering at a threshold does not flip between two intervals: each change costs a
-        redraw of the whole page.
+        The interval goes up as soon as the server needs it, but while ``current_interval``
+        (the running view's) is longer than needed it stays: only the steps per refresh follow
+        the class. A new Play starts from the pace of the class at that moment.
         """
         now = time.monotonic() if now is None else now
         with self._lock:
             self._forget_stale(now)
             self._seen[session] = now
-            n = len(self._seen)
+            n = len(self._seen.keys() | self._opened.keys())
             draw, step = self.draw_cost, self.step_cost
         pace = pace_for(n, wanted_steps_per_tick, draw, step)
         if current_interval is None or pace.interval >= current_interval:
             return pace
-        roomy = pace_for(n + max(1, n // 4), wanted_steps_per_tick, draw, step)
-        if roomy.interval < current_interval:
-            return pace
-        steps = max(1, round(pace.steps_per_second * current_interval))
+        # While playing the interval never comes down (it does at the next Play): each change
+        # costs a run of the whole page, and a class whose size wobbles must not pay it often.
+        steps = max(1, min(round(pace.steps_per_second * current_interval),
+                           math.floor(pace.wanted_steps_per_second * current_interval + 1e-9)))
         return Pace(current_interval, steps, n, pace.wanted_steps_per_second)
 
     def record(self, draw_seconds: float, steps: int, step_seconds: float) -> None:
@@ -148,21 +149,35 @@ class LiveRegistry:
             if steps > 0 and step_seconds > 0:
                 self.step_cost += SMOOTHING * (step_seconds / steps - self.step_cost)
 
+    def opened(self, session: str, now: float | None = None) -> None:
+        """``session`` opened (or reran) the live page: it will likely press Play soon.
+
+        Counting these students before they play lets the first Play of a class get the
+        pace of the whole class, instead of every student's interval changing (each change
+        costs a run of the whole page) as classmates press Play one after the other."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._opened[session] = now
+
     def stop(self, session: str) -> None:
-        """The session paused (or left): it no longer counts."""
+        """The session paused (or left): it no longer counts as refreshing."""
         with self._lock:
             self._seen.pop(session, None)
 
     def count(self, now: float | None = None) -> int:
+        """Live views, and sessions that opened the live page within ``ABOUT_TO_PLAY`` s."""
         now = time.monotonic() if now is None else now
         with self._lock:
             self._forget_stale(now)
-            return len(self._seen)
+            return len(self._seen.keys() | self._opened.keys())
 
     def _forget_stale(self, now: float) -> None:
         for s, seen in list(self._seen.items()):
             if now - seen > STALE_AFTER + MAX_INTERVAL:
                 del self._seen[s]
+        for s, seen in list(self._opened.items()):
+            if now - seen > ABOUT_TO_PLAY:
+                del self._opened[s]
 
 
 REGISTRY = LiveRegistry()  # the server's one registry

@@ -24,6 +24,7 @@ HIGHLIGHT = "#D55E00"  # the looked-up row, the searched word
 DIVERGING = "RdBu_r"  # negative blue, zero white, positive red
 SEQUENTIAL = "Viridis"
 FONT_SIZE = 16  # charts are projected in classrooms
+SMALL_FONT = 14  # the smallest chart text anywhere (tick labels, cell numbers, word labels)
 FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import copy
 import math
 import threading
-from dataclasses import asdict, dataclass, field
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -454,6 +455,7 @@ class Trainer:
         self.last_batch = None
         self.last_loss = float("nan")
         self.callbacks: list = []  # each called as fn(trainer) after every step
+        self.lr_changes: list[tuple[int, float, float]] = []  # (step, old rate, new rate)
         self.history = History(max_points=cfg.history_points)
         per_matrix = max(1, len(self.vocab) * cfg.dim * 4)
         capacity = int(cfg.snapshot_budget_mb * 2**20 // per_matrix)
@@ -476,7 +478,23 @@ class Trainer:
         twin.snapshots = Snapshots(self.snapshots.every, self.snapshots.capacity,
                                    list(self.snapshots.steps), list(self.snapshots.matrices))
         twin.callbacks = []
+        twin.lr_changes = list(self.lr_changes)
         return twin
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate of the running model: training goes on from the current
+        weights and optimizer state (Adam keeps its moments), only the step size changes.
+        Such a run is no longer reproducible from its settings alone, so it is recorded."""
+        new = replace(self.config, lr=lr)  # validates the rate
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.lr_changes.append((self.step_count, self.config.lr, lr))
+        self.config = new
+
+    @property
+    def reproducible(self) -> bool:
+        """True while the settings alone (the link) rebuild this run: no mid-run change."""
+        return not self.lr_changes
 
     def sample_batch(self):
         """The next batch from this trainer's own seeded generator."""
@@ -558,3 +576,38 @@ class Trainer:
             tensors += [v for v in vars(s).values() if torch.is_tensor(v)]
         own = sum(t.numel() * t.element_size() for t in tensors)
         return own + self.snapshots.nbytes
+
+
+# ---------------------------------------------------------------- shared starting points
+
+_trained: OrderedDict[tuple, Trainer] = OrderedDict()
+_trained_lock = threading.Lock()
+TRAINED_CACHE_SIZE = 8  # a few teacher links at a time; each is one small model
+
+
+def trained_to(config: TrainConfig, steps: int, progress=None) -> Trainer:
+    """A private copy of the model of ``config`` trained ``steps`` steps on its built-in corpus.
+
+    Training is deterministic, so a teacher's link (same settings, "train to step 1,572")
+    gives every student the same model: it is trained once per server and kept read-only
+    (never stepped), and each student gets a :meth:`Trainer.fork` of it: their own model,
+    optimizer and history from that step on. ``progress(fraction)`` is called while it
+    trains (only by the first student who asks; the others wait for the lock).
+    """
+    if config.corpus not in BUILTIN:
+        raise ValueError("only a built-in corpus has a shared starting point")
+    key = (repr(config), int(steps))
+    with _trained_lock:
+        shared = _trained.get(key)
+        if shared is None:
+            shared = Trainer(config)
+            chunk = max(1, steps // 20)
+            while shared.step_count < steps and not shared.diverged:
+                shared.step(min(chunk, steps - shared.step_count))
+                if progress is not None:
+                    progress(shared.step_count / steps)
+            _trained[key] = shared
+            while len(_trained) > TRAINED_CACHE_SIZE:
+                _trained.popitem(last=False)
+        _trained.move_to_end(key)
+        return shared.fork()

@@ -16,7 +16,8 @@ from embedviz.lookup import (
 )
 from embedviz.similarity import similarity_matrix
 from embedviz.text import PAD, UNK, UNK_ID
-from ui import BIND
+from ui import BIND, teacher
+from ui.charts import show_chart
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
@@ -32,31 +33,31 @@ st.markdown(
 
 sentence = st.text_input(
     "Your sentence", value=examples.DEFAULT_SENTENCE, key="words_sentence", bind=BIND,
-    help="Any text. Words the vocabulary doesn't know become [UNK].",
+    help="Any text. Words the vocabulary doesn't know become [UNK].", disabled=teacher.locked('words_sentence')
 )
 with st.expander("Settings of the embedding layer", expanded=True):
     c1, c2, c3, c4 = st.columns(4)
     length = c1.slider("Padded length (seq_len)", 1, 32, 8, key="words_length", bind=BIND,
-                       help="Every sentence is padded with [PAD] or cut to this many tokens.")
+                       help="Every sentence is padded with [PAD] or cut to this many tokens.", disabled=teacher.locked('words_length'))
     dim = c2.slider("Embedding dimension (dim)", 2, 32, 6, key="words_dim", bind=BIND,
-                    help="How many numbers represent each token.")
+                    help="How many numbers represent each token.", disabled=teacher.locked('words_dim'))
     init = c3.selectbox("Initialisation", list(INITS), format_func=INITS.get,
-                        key="words_init", bind=BIND)
+                        key="words_init", bind=BIND, disabled=teacher.locked('words_init'))
     seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="words_seed", bind=BIND,
-                           help="The same seed gives the same matrix, for everyone.")
+                           help="The same seed gives the same matrix, for everyone.", disabled=teacher.locked('words_seed'))
     c5, c6, c7 = st.columns([1, 1, 2])
     scale = c5.slider("Scale (a or sigma)", 0.01, 2.0, 0.5, key="words_scale", bind=BIND,
-                      disabled=init == "default", help="Only for uniform and normal.")
+                      disabled=(init == "default") or teacher.locked('words_scale'), help="Only for uniform and normal.")
     order = c6.radio("Vocabulary order", ["alphabetical", "frequency"], key="words_order",
                      bind=BIND, help="Alphabetical: the textbook example. Frequency: most "
-                     "frequent tokens get the smallest IDs, as real tokenizers do.")
+                     "frequent tokens get the smallest IDs, as real tokenizers do.", disabled=teacher.locked('words_order'))
     max_vocab = c7.slider("Vocabulary size cap (incl. [PAD] and [UNK])", 10, 2_000, 500,
                           key="words_max_vocab", bind=BIND,
-                          help="Keeps the most frequent tokens; the rest become [UNK].")
+                          help="Keeps the most frequent tokens; the rest become [UNK].", disabled=teacher.locked('words_max_vocab'))
     vocab_text = st.text_area(
         "The text the vocabulary is built from", value=examples.DEFAULT_VOCAB_TEXT,
         key="words_vocab_text", bind=BIND, height=110,
-        help="Every distinct token of this text gets an ID. Edit it and watch the IDs change.",
+        help="Every distinct token of this text gets an ID. Edit it and watch the IDs change.", disabled=teacher.locked('words_vocab_text')
     )
 
 sentence = capped(sentence, MAX_SENTENCE_CHARS, "sentence")
@@ -115,7 +116,7 @@ st.markdown(
 if len(rows) < V:
     st.caption(f"The matrix has {V:,} rows; shown are the {len(rows)} looked-up rows, the "
                "rows next to them and the two special rows.")
-st.plotly_chart(figs.embedding_matrix(result.weight, vocab.itos, rows, enc.ids),
+show_chart(figs.embedding_matrix(result.weight, vocab.itos, rows, enc.ids),
                 key="words_matrix_chart")
 
 # ---- Step 3: the output ----------------------------------------------------------------------
@@ -126,7 +127,7 @@ st.markdown(
     f"Largest difference between each output row and the row `W[id]`: "
     f"**{result.max_abs_diff:g}** (a lookup copies, it computes nothing)."
 )
-st.plotly_chart(figs.output_matrix(result.output, enc.tokens, enc.ids), key="words_output_chart")
+show_chart(figs.output_matrix(result.output, enc.tokens, enc.ids), key="words_output_chart")
 st.code(
     f"emb = torch.nn.Embedding({V}, {dim}, padding_idx=0)\n"
     f"ids = torch.tensor({enc.ids})  # shape ({len(enc.ids)},)\n"
@@ -152,7 +153,7 @@ st.header("Why not just use the IDs, or one-hot vectors?")
 left, right = st.columns(2)
 with left:
     st.subheader("Integer IDs put words on a line")
-    st.plotly_chart(figs.integer_line(examples.INTEGER_IDS), key="words_intline_chart")
+    show_chart(figs.integer_line(examples.INTEGER_IDS), key="words_intline_chart")
     dists = sorted(integer_id_distances(examples.INTEGER_IDS), key=lambda t: t[2])
     st.dataframe(pd.DataFrame(dists, columns=["word", "word ", "|ID difference|"]),
                  hide_index=True, width="stretch")
@@ -173,7 +174,7 @@ with right:
         onehot = one_hot_vectors(uniq, V)
         labels = [vocab.itos[i] for i in uniq]
         onehot_cos = similarity_matrix(onehot, "cosine")
-        st.plotly_chart(figs.cosine_heatmap(onehot_cos, labels), key="words_onehot_chart")
+        show_chart(figs.cosine_heatmap(onehot_cos, labels), key="words_onehot_chart")
         st.markdown(
             f"Each token is a vector of **{V:,} numbers** with a single 1 in its ID's column. "
             "Two different tokens never share a 1, so every pair has cosine similarity "
@@ -186,10 +187,10 @@ words = list(examples.FEATURE_TABLE)
 values = np.array([examples.FEATURE_TABLE[w] for w in words])
 a, b = st.columns(2)
 a.markdown("A hand-made embedding: a person scored each word on a few named features.")
-a.plotly_chart(figs.feature_table(values, words, examples.FEATURES), key="words_features_chart")
+show_chart(figs.feature_table(values, words, examples.FEATURES), key="words_features_chart", where=a)
 cos = similarity_matrix(values, "cosine")
 b.markdown("Cosine similarity of those vectors (computed):")
-b.plotly_chart(figs.cosine_heatmap(cos, words), key="words_featcos_chart")
+show_chart(figs.cosine_heatmap(cos, words), key="words_featcos_chart", where=b)
 i, j, k = words.index("dog"), words.index("cat"), words.index("apple")
 st.success(
     f"Now dog–cat have cosine **{cos[i, j]:.2f}** and dog–apple **{cos[i, k]:.2f}**: the "

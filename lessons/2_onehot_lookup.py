@@ -10,7 +10,8 @@ from embedviz.examples import DEFAULT_VOCAB_TEXT
 from embedviz.figures import onehot as figs
 from embedviz.seeding import MAX_SEED
 from embedviz.text import PAD_ID, Vocabulary
-from ui import BIND
+from ui import BIND, teacher
+from ui.charts import show_chart
 from ui.guard import guarded
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
@@ -73,7 +74,7 @@ st.markdown(
 )
 seed = st.number_input("Seed for W and the upstream gradient", 0, MAX_SEED, 0,
                        key="onehot_seed", bind=BIND,
-                       help="The same seed gives the same numbers, for everyone.")
+                       help="The same seed gives the same numbers, for everyone.", disabled=teacher.locked('onehot_seed'))
 seed = int(seed)
 
 st.header("1 · The textbook case: `nn.Embedding(4, 5)`, IDs `[2, 3, 1]`")
@@ -86,7 +87,7 @@ st.markdown(
     "the others: row *i* of `X @ W` **is** row `ids[i]` of W. On the right, `W[ids]` is what "
     "the real `nn.Embedding` layer returns. Matching rows share a colour."
 )
-st.plotly_chart(
+show_chart(
     figs.forward_figure(fwd4.X.numpy(), W4.numpy(), fwd4.via_matmul.numpy(),
                         fwd4.via_lookup.numpy(), TEXTBOOK_IDS,
                         [f"ID {i}" for i in range(TEXTBOOK_VOCAB)]),
@@ -102,20 +103,20 @@ st.caption(f"Vocabulary: {vocab_source}, **{V:,} tokens** (IDs 0 to {V - 1:,}; "
            "0 is [PAD], 1 is [UNK]).")
 c1, c2 = st.columns([1, 3])
 source = c1.radio("Start from", list(SOURCES), format_func=SOURCES.get, key="onehot_source",
-                  bind=BIND, horizontal=True)
+                  bind=BIND, horizontal=True, disabled=teacher.locked('onehot_source'))
 if source == "sentence":
     raw = c2.text_input("Sentence (tokenised with lesson 1's vocabulary)", DEFAULT_SENTENCE,
                         key="onehot_sentence", bind=BIND,
-                        help="Repeated words are welcome: watch their gradients add up.")
+                        help="Repeated words are welcome: watch their gradients add up.", disabled=teacher.locked('onehot_sentence'))
 else:
     raw = c2.text_input(f"Token IDs, e.g. 2, 3, 1 (0 to {V - 1:,}; at most {onehot.MAX_IDS})",
                         DEFAULT_IDS, key="onehot_ids", bind=BIND,
-                        help="Separate them with commas or spaces. Repeats are allowed.")
+                        help="Separate them with commas or spaces. Repeats are allowed.", disabled=teacher.locked('onehot_ids'))
 c3, c4 = st.columns([1, 1])
-dim = c3.slider("Embedding dimension d", 2, 12, 4, key="onehot_dim", bind=BIND)
+dim = c3.slider("Embedding dimension d", 2, 12, 4, key="onehot_dim", bind=BIND, disabled=teacher.locked('onehot_dim'))
 padding = c4.toggle("padding_idx=0: the [PAD] row gets no gradient", True,
                     key="onehot_padding", bind=BIND,
-                    help="As lesson 1's layer. Type the ID 0 to see what it changes.")
+                    help="As lesson 1's layer. Type the ID 0 to see what it changes.", disabled=teacher.locked('onehot_padding'))
 padding_idx = PAD_ID if padding else None
 
 
@@ -168,9 +169,9 @@ def forward_section() -> None:
                    "rows (and X's columns) of the IDs in the batch are drawn.")
     include_x = len(shown) <= 12  # else X is too wide to sit beside W: draw it above
     if not include_x:
-        st.plotly_chart(figs.onehot_figure(fwd.X.numpy(), ids, labels, shown),
+        show_chart(figs.onehot_figure(fwd.X.numpy(), ids, labels, shown),
                         key="onehot_fig_onehot")
-    st.plotly_chart(
+    show_chart(
         figs.forward_figure(fwd.X.numpy(), W.numpy(), fwd.via_matmul.numpy(),
                             fwd.via_lookup.numpy(), ids, labels, shown, include_x),
         key="onehot_fig_forward",
@@ -209,7 +210,7 @@ def backward_section() -> None:
                 "non-zero. Add another ID to get the prediction question.")
         revealed = True
     with st.expander("Both gradients of W, and their difference", expanded=revealed):
-        st.plotly_chart(
+        show_chart(
             figs.backward_figure(grad_out.numpy(), bwd.via_matmul.numpy(),
                                  bwd.via_embedding.numpy(), ids, labels, shown),
             key="onehot_fig_backward",
@@ -281,7 +282,7 @@ def sparse_section() -> None:
     if not sp.rows:
         st.info("Every ID in the batch is the padding row, so the sparse gradient is empty.")
     else:
-        st.plotly_chart(
+        show_chart(
             figs.sparse_figure(sp.rows, sp.values.numpy(), sp.coalesced_rows,
                                sp.coalesced_values.numpy(), labels),
             key="onehot_fig_sparse",
@@ -301,11 +302,11 @@ def cost_section() -> None:
     st.header("5 · The cost, as the vocabulary grows")
     c1, c2, c3 = st.columns(3)
     V_cost = c1.select_slider("Vocabulary size V", list(VOCAB_SIZES), 10_000,
-                              format_func=VOCAB_SIZES.get, key="onehot_vocab", bind=BIND)
+                              format_func=VOCAB_SIZES.get, key="onehot_vocab", bind=BIND, disabled=teacher.locked('onehot_vocab'))
     d = c2.select_slider("Dimension d", list(DIMS), 64, format_func=DIMS.get,
-                         key="onehot_cost_dim", bind=BIND)
+                         key="onehot_cost_dim", bind=BIND, disabled=teacher.locked('onehot_cost_dim'))
     n = c3.select_slider("Tokens in the batch n", list(BATCHES), 256,
-                         format_func=BATCHES.get, key="onehot_batch", bind=BIND)
+                         format_func=BATCHES.get, key="onehot_batch", bind=BIND, disabled=teacher.locked('onehot_batch'))
     cost = onehot.Cost(V_cost, d, n)
     grid = np.unique(np.r_[np.geomspace(4, 100_000, 61).astype(int), V_cost, onehot.GPT2_VOCAB])
     curve = onehot.cost_curve(grid, d, n)
@@ -317,7 +318,7 @@ def cost_section() -> None:
     m3.metric("One-hot multiply-adds", f"{cost.onehot_multiply_adds:,}",
               help=f"{n:,} × {V_cost:,} × {d}")
     m4.metric("Lookup: numbers copied", f"{cost.lookup_copies:,}", help=f"{n:,} × {d}")
-    st.plotly_chart(
+    show_chart(
         figs.cost_figure(
             [c.vocab_size for c in curve], [c.onehot_multiply_adds for c in curve],
             [c.lookup_copies for c in curve], [c.onehot_input_bytes for c in curve],
@@ -346,7 +347,7 @@ def timing_part(V_cost: int, d: int, n: int, cost: onehot.Cost) -> None:
             timings[key] = onehot.time_paths(V_live, d, n)
     t = timings[key]
     live = onehot.Cost(V_live, d, n)
-    st.plotly_chart(
+    show_chart(
         figs.timing_figure(["forward", "forward + backward"],
                            [t.onehot_forward, t.onehot_forward_backward],
                            [t.lookup_forward, t.lookup_forward_backward],

@@ -12,8 +12,8 @@ from embedviz.model import MODEL_KINDS
 from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
 from embedviz.seeding import MAX_SEED, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
-from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
-from ui import BIND, live
+from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
+from ui import BIND, live, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.quiz import predict_then_reveal
@@ -24,6 +24,8 @@ LOOK_AHEAD = 200  # steps the quiz looks into the future
 TRAIL_SNAPSHOTS = 6
 REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
+SPACE_HEIGHT, CURVES_HEIGHT = 420, 300  # Play, the numbers and both charts on a 720-px screen
+MAX_TRAIN_TO = 20_000  # "train to step": about 20 s of one thread at most
 
 DIMS = [2, 3, 4, 8, 16, 32, 64, 128]
 LRS = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
@@ -57,6 +59,15 @@ def _toggle_play() -> None:
         state["train__interval"] = live.starting_pace(state.get("train_speed", 10)).interval
     else:
         live.stop_live()
+        _remember_step()
+
+
+def _remember_step() -> None:
+    """Write the step into the URL (``train_to``): a reload or a shared link rebuilds the same
+    model there (training is deterministic), unless the run changed its rate midway."""
+    trainer = state.get("train_trainer")
+    if trainer is not None and trainer.reproducible and trainer.step_count <= MAX_TRAIN_TO:
+        state["train_to"] = trainer.step_count
 
 
 def _step_once() -> None:
@@ -65,71 +76,98 @@ def _step_once() -> None:
     trainer = state.get("train_trainer")
     if trainer is not None:
         trainer.step(1)
+    _remember_step()
+
+
+def _go_to_step() -> None:
+    state["train__playing"] = False
+    live.stop_live()
+    state["train__go_requested"] = True
+
+
+def _continue_with_new_lr() -> None:
+    trainer = state.get("train_trainer")
+    if trainer is not None:
+        trainer.set_lr(state["train_lr"])
+        state["train__built_for"] = (repr(trainer.config), state["train__built_for"][1])
+    state.pop("train__lr_pending", None)
+
+
+def _restart_with_new_lr() -> None:
+    state.pop("train__lr_pending", None)
+    state["train__restart"] = True
 
 
 def _reset() -> None:
     state["train__playing"] = False
+    state["train_to"] = 0
     live.stop_live()
     state["train__reset"] = True
     state.pop("train_trainer", None)
 
 
+if state.pop("train__clear_to", False):
+    state["train_to"] = 0  # a new model starts at step 0: so does its link
+
 # ---- Title -----------------------------------------------------------------------------------
 st.title("3 · Train it live")
-st.markdown(
-    "Until now the embedding table was random. Here you **train** one, in your own session, "
-    "with real PyTorch: each step takes a batch of examples from a text, computes a loss, "
-    "back-propagates and lets an optimizer nudge the rows. Press **Play** and watch words of "
-    "the same kind gather, although nobody told the model what the kinds are."
-)
+live.page_opened()  # the server counts this student in the class's pace before Play
 
 # ---- Settings --------------------------------------------------------------------------------
-with st.expander("Model and training settings", expanded=True):
+with st.expander("Model and training settings", icon=":material/tune:"):
     c1, c2, c3, c4 = st.columns([1.4, 1.4, 1, 1])
     corpus_name = c1.selectbox(
         "Corpus", list(CORPUS_NAMES), format_func=CORPUS_NAMES.get, key="train_corpus",
         bind=BIND, on_change=_on_corpus_change,
         help="What the model reads. 'Six kinds of things' is made for word2vec; the reviews "
-        "have a label per sentence, for the classifier.",
+        "have a label per sentence, for the classifier.", disabled=teacher.locked('train_corpus')
     )
     model_kind = c2.selectbox(
         "Model", list(MODEL_KINDS), index=2 if corpus_name == "reviews" else 0,
         format_func=MODEL_KINDS.get, key="train_model", bind=BIND,
         help="Skip-gram: a word predicts its neighbours. CBOW: the neighbours predict the "
-        "word. Classifier: the average of a sentence's vectors predicts its label.",
+        "word. Classifier: the average of a sentence's vectors predicts its label.", disabled=teacher.locked('train_model')
     )
     dim = c3.select_slider("Dimension", DIMS, value=16, key="train_dim", bind=BIND,
-                           help="Numbers per word. With 2 the picture is the table itself.")
+                           help="Numbers per word. With 2 the picture is the table itself.", disabled=teacher.locked('train_dim'))
     optimizer = c4.selectbox("Optimizer", list(OPTIMIZERS), index=2,
-                             format_func=OPTIMIZERS.get, key="train_optimizer", bind=BIND)
+                             format_func=OPTIMIZERS.get, key="train_optimizer", bind=BIND, disabled=teacher.locked('train_optimizer'))
     c1, c2, c3, c4 = st.columns(4)
     lr = c1.select_slider("Learning rate", LRS, value=0.005, key="train_lr", bind=BIND,
                           help="Adam likes 0.001 to 0.01. Plain SGD here needs 1 to 30 (the "
-                          "loss is a mean over the batch, so each row's gradient is small).")
+                          "loss is a mean over the batch, so each row's gradient is small).", disabled=teacher.locked('train_lr'))
     weight_decay = c2.select_slider(
         "Weight decay", DECAYS, value=0.0, key="train_weight_decay", bind=BIND,
-        disabled=optimizer == "sparse_adam",
+        disabled=(optimizer == "sparse_adam") or teacher.locked('train_weight_decay'),
         help="Pulls every weight towards zero each step. SparseAdam cannot do it.",
     )
-    batch_size = c3.select_slider("Batch size", BATCHES, value=128, key="train_batch", bind=BIND)
+    batch_size = c3.select_slider("Batch size", BATCHES, value=128, key="train_batch", bind=BIND, disabled=teacher.locked('train_batch'))
     seed = c4.number_input("Seed", 0, MAX_SEED, 0, key="train_seed", bind=BIND,
-                           help="Same seed and settings: the same numbers, for everyone.")
+                           help="Same seed and settings: the same numbers, for everyone.", disabled=teacher.locked('train_seed'))
     word2vec = model_kind != "classifier"
     c1, c2, c3, c4, c5 = st.columns(5)
-    window = c1.slider("Window", 1, 5, 2, key="train_window", bind=BIND, disabled=not word2vec,
+    window = c1.slider("Window", 1, 5, 2, key="train_window", bind=BIND, disabled=(not word2vec) or teacher.locked('train_window'),
                        help="How many words on each side count as neighbours.")
     negatives = c2.slider("Negatives", 1, 20, 5, key="train_negatives", bind=BIND,
-                          disabled=not word2vec,
+                          disabled=(not word2vec) or teacher.locked('train_negatives'),
                           help="Random 'not a neighbour' words per example.")
     subsample = c3.select_slider(
         "Subsampling t", SUBSAMPLES, value=0.001, key="train_subsample", bind=BIND,
-        format_func=lambda t: "off" if t == 0 else f"{t:g}", disabled=not word2vec,
+        format_func=lambda t: "off" if t == 0 else f"{t:g}", disabled=(not word2vec) or teacher.locked('train_subsample'),
         help="word2vec skips very frequent words ('the', 'a') most of the time.",
     )
     init = c4.selectbox("Initialisation", list(INITS), index=2, format_func=INITS.get,
-                        key="train_init", bind=BIND)
+                        key="train_init", bind=BIND, disabled=teacher.locked('train_init'))
     init_scale = c5.select_slider("Initial scale", SCALES, value=0.1, key="train_init_scale",
-                                  bind=BIND, disabled=init == "default")
+                                  bind=BIND, disabled=(init == "default") or teacher.locked('train_init_scale'))
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    train_to = c1.number_input(
+        "Train to step", 0, MAX_TRAIN_TO, 0, step=100, key="train_to", bind=BIND,
+        help="Train straight to this step (a link with it opens the model there). Training "
+        "is deterministic, so everyone with the same settings gets the same model.", disabled=teacher.locked('train_to'))
+    c2.button("Train to this step", key="train__go", on_click=_go_to_step,
+              icon=":material/fast_forward:", width="stretch")
+    view_settings = c3.container()
 
 # ---- The corpus ------------------------------------------------------------------------------
 user_corpus, corpus_digest = None, corpus_name
@@ -192,6 +230,24 @@ config = TrainConfig(
 # ---- The trainer lives in this session only -------------------------------------------------
 trainer = state.get("train_trainer")
 built_for = (repr(config), corpus_digest)  # by value: survives a reload of the module
+only_lr = (trainer is not None and trainer.step_count > 0
+           and config.changes_from(trainer.config) == ["lr"]
+           and state.get("train__built_for", (None, None))[1] == corpus_digest)
+if only_lr and not state.pop("train__restart", False):
+    state["train__playing"] = False
+    live.stop_live()
+    with st.container(border=True):
+        st.markdown(f"You changed the learning rate from **{trainer.config.lr:g}** to "
+                    f"**{config.lr:g}**. Keep training the model you have (step "
+                    f"{trainer.step_count:,}) with the new rate, or start a new model?")
+        k1, k2 = st.columns(2)
+        k1.button(f"Continue from step {trainer.step_count:,} at {config.lr:g}",
+                  key="train__lr_continue", on_click=_continue_with_new_lr, type="primary",
+                  icon=":material/trending_flat:", width="stretch")
+        k2.button(f"New model from step 0 at {config.lr:g}", key="train__lr_restart",
+                  on_click=_restart_with_new_lr, icon=":material/restart_alt:", width="stretch")
+    config = trainer.config  # until the student chooses, the page shows the model they have
+    built_for = state["train__built_for"]
 if trainer is None or state.get("train__built_for") != built_for:
     if trainer is not None:
         changed = [SETTING_NAMES.get(k, k) for k in config.changes_from(trainer.config)]
@@ -204,13 +260,38 @@ if trainer is None or state.get("train__built_for") != built_for:
         )
     elif state.pop("train__reset", False):
         st.success("Reset: a fresh model from step 0, with the same seed and settings.")
-    with st.spinner("Building the model…"):
-        trainer = Trainer(config, corpus)
+    if trainer is None and train_to > 0 and corpus_name in corpora.BUILTIN:
+        # a link (or a reload) that names a step: the shared model trained once per server
+        bar = st.progress(0.0, text=f"Training the model of this link to step {train_to:,}…")
+        trainer = trained_to(config, int(train_to), lambda f: bar.progress(
+            f, text=f"Training the model of this link to step {train_to:,}…"))
+        bar.empty()
+        st.success(f"This link opens the model at step {trainer.step_count:,}: the same "
+                   "numbers for everyone with these settings (trained once on the server; "
+                   "from here on it is your own model).")
+    else:
+        with st.spinner("Building the model…"):
+            trainer = Trainer(config, corpus)
     state["train_trainer"] = trainer
     state["train__built_for"] = built_for
     state["train__playing"] = False
+    state["train__clear_to"] = trainer.step_count == 0 and train_to > 0
     for key in ("train__basis", "train__quiz"):
         state.pop(key, None)
+
+if state.pop("train__go_requested", False):
+    if train_to <= trainer.step_count:
+        st.info(f"The model is already at step {trainer.step_count:,}, past {train_to:,}: press "
+                "Reset to start again from step 0.")
+    else:
+        bar = st.progress(0.0, text=f"Training to step {train_to:,}…")
+        while trainer.step_count < train_to and not trainer.diverged:
+            trainer.step(min(100, train_to - trainer.step_count))
+            bar.progress(trainer.step_count / train_to,
+                         text=f"Training to step {train_to:,}… ({trainer.step_count:,})")
+        bar.empty()
+        for key in ("train__quiz",):
+            state.pop(key, None)
 
 vocab = trainer.vocab
 drawn_rows = np.arange(2, len(vocab))  # every word but [PAD] and [UNK]
@@ -230,33 +311,30 @@ if "train__basis" not in state:
 label_words = sorted(categories, key=lambda w: (categories[w], w))
 word_options = label_words + sorted(w for w in drawn_words if w not in categories)
 default_word = next((w for w in ("cat", "great", "the") if w in vocab), word_options[0])
-v1, v2, v3, v4 = st.columns([1.2, 1, 1, 1])
+playing = state.get("train__playing", False) and not trainer.diverged
+b1, b2, b3, v1, v2 = st.columns([1, 1, 1, 1.6, 1.6], vertical_alignment="bottom")
+b1.button("❚❚ Pause" if playing else "▶ Play", on_click=_toggle_play, type="primary",
+          key="train__play", width="stretch", disabled=trainer.diverged)
+b2.button("Step", on_click=_step_once, key="train__step", width="stretch",
+          disabled=trainer.diverged, help="Train one batch.")
+b3.button("↺ Reset", on_click=_reset, key="train__reset_button", width="stretch")
 focus = v1.selectbox(
     "Nearest words to", word_options, index=word_options.index(default_word),
-    key="train_word", bind=BIND, help="Its nearest words by cosine similarity, updated live.",
+    key="train_word", bind=BIND, help="Its nearest words by cosine similarity, updated live.", disabled=teacher.locked('train_word')
 )
 speed = v2.select_slider("Speed: steps per refresh", SPEEDS, value=10, key="train_speed",
                          bind=BIND, help=f"The view refreshes every {TICK_SECONDS:g} s, less often when many "
                          "students train on the server at once (it then trains more steps per "
-                         "refresh).")
-trails = v3.toggle("Trails", value=True, key="train_trails", bind=BIND,
-                   help=f"Lines through the last {TRAIL_SNAPSHOTS} saved positions of each word.")
-labels = v4.toggle("Words on the points", value=True, key="train_labels", bind=BIND,
-                   help="Hover a point to see its word in any case.")
+                         "refresh).", disabled=teacher.locked('train_speed'))
+with view_settings:
+    t1, t2 = st.columns(2)
+    trails = t1.toggle("Trails", value=True, key="train_trails", bind=BIND,
+                       help=f"Lines through the last {TRAIL_SNAPSHOTS} saved positions of each "
+                       "word.", disabled=teacher.locked('train_trails'))
+    labels = t2.toggle("Words on the points", value=True, key="train_labels", bind=BIND,
+                       help="A few words of each kind, the chosen word and its neighbours are "
+                       "written on the points; hover any point to see its word.", disabled=teacher.locked('train_labels'))
 
-# ---- Play / Pause / Step / Reset -------------------------------------------------------------
-playing = state.get("train__playing", False) and not trainer.diverged
-b1, b2, b3, b4 = st.columns([1, 1, 1, 3])
-b1.button("❚❚ Pause" if playing else "▶ Play", on_click=_toggle_play, type="primary",
-          key="train__play", width="stretch", disabled=trainer.diverged)
-b2.button("Step (one batch)", on_click=_step_once, key="train__step",
-          width="stretch", disabled=trainer.diverged)
-b3.button("↺ Reset", on_click=_reset, key="train__reset_button", width="stretch")
-b4.caption(
-    f"{MODEL_KINDS[config.model]} on “{md_escape(corpus.title)}”: {len(vocab):,} words "
-    f"(with [PAD] and [UNK]) × {config.dim} dimensions, {corpus.n_words:,} running words. "
-    "Changing a setting above builds a new model."
-)
 
 
 def chance_level() -> float | None:
@@ -295,7 +373,8 @@ def live_view() -> None:
     if trainer.diverged:
         st.error(trainer.message)
     hist = trainer.history
-    m1, m2, m3, m4 = st.columns(4)
+    left, right = st.columns([3, 2])
+    m1, m2, m3 = right.columns(3)  # few elements: each costs the server on every tick
     m1.metric("Step", f"{trainer.step_count:,}")
     m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.4f}")
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
@@ -303,8 +382,6 @@ def live_view() -> None:
     m3.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
               help="Share of category words whose nearest category word (by cosine) is of "
               "the same kind." + chance)
-    m4.metric("Saved snapshots", f"{len(trainer.snapshots)}",
-              help=f"One every {trainer.snapshots.every} steps, for the replay below.")
 
     matrix = trainer.last_finite_matrix()  # (vocab, dim)
     basis = state["train__basis"]
@@ -326,35 +403,45 @@ def live_view() -> None:
         hist.steps, hist.loss, hist.accuracy, chance=chance_level(),
         accuracy_label=accuracy_label(), neighbours=near, categories=view_categories, word=focus,
     )
-    left, right = st.columns([3, 2])
-    with left:
-        show_chart(figs.live_figure(*space, title=title, height=700), key="train__space")
-        if basis.raw:
-            st.caption("The dimension is 2, so these are the table's raw coordinates: no "
-                       "projection, nothing hidden.")
-        else:
-            st.caption(
-                f"A PCA view fitted once, on the table at step {basis.fitted_at}, and kept "
-                "fixed: a point moves only because training moved its vector. The axes grow "
-                "when the cloud spreads. Refit once the groups form to turn the view to them."
-            )
-        if not basis.raw and st.button("Refit the view to this step", key="train__refit",
-                                       icon=":material/center_focus_strong:"):
-            state["train__basis"] = fit_fixed_basis(matrix, drawn_rows, trainer.step_count)
-            state["train__half_width"] = None
-            st.rerun(scope="fragment")
-    with right:
-        show_chart(figs.live_figure(*curves, height=760), key="train__curves")
-        if chance_level() is None:
-            st.caption("Your text has no word categories, so there is no accuracy to "
-                       "measure: watch the loss and the nearest words instead.")
+    show_chart(figs.live_figure(*space, title=title, height=SPACE_HEIGHT), key="train__space",
+               where=left)
+    show_chart(figs.live_figure(*curves, height=CURVES_HEIGHT), key="train__curves", where=right)
     if pace is not None:
         live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
+
+
+def _refit() -> None:
+    t = state["train_trainer"]
+    state["train__basis"] = fit_fixed_basis(t.last_finite_matrix(), drawn_rows, t.step_count)
+    state["train__half_width"] = None
 
 
 if playing:
     state.setdefault("train__interval", TICK_SECONDS)
 st.fragment(run_every=state["train__interval"] if playing else None)(live_view)()
+basis_now = state["train__basis"]
+if basis_now.raw:
+    st.caption("The dimension is 2, so the map shows the table's raw coordinates: no "
+               "projection, nothing hidden.")
+else:
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.caption(
+        f"The map is a PCA view fitted once, on the table at step {basis_now.fitted_at}, and "
+        "kept fixed: a point moves only because training moved its vector. The axes grow when "
+        "the cloud spreads. Refit once the groups form to turn the view to them.")
+    c2.button("Refit the view", key="train__refit", on_click=_refit,
+              icon=":material/center_focus_strong:", width="stretch")
+if chance_level() is None:
+    st.caption("Your text has no word categories, so there is no accuracy to measure: watch "
+               "the loss and the nearest words instead.")
+st.caption(
+    f"{MODEL_KINDS[config.model]} on “{md_escape(corpus.title)}”: {len(vocab):,} words "
+    f"(with [PAD] and [UNK]) × {config.dim} dimensions, {OPTIMIZERS[config.optimizer]} at "
+    f"learning rate {trainer.config.lr:g}, seed {config.seed}."
+    + (" Learning rate changes: " + ", ".join(f"{a:g} → {b:g} at step {s:,}"
+                                             for s, a, b in trainer.lr_changes)
+       + " (a link rebuilds only runs without such changes)." if trainer.lr_changes else "")
+)
 
 # ---- Predict, then reveal -------------------------------------------------------------------
 st.header("Where will the words go?")
@@ -365,8 +452,11 @@ def make_question() -> dict:
 
     The options: the answer, today's nearest word, and words of the chosen word's own kind
     and of other kinds (so the category alone does not give the answer away)."""
-    ahead = trainer.fork()
-    ahead.step(LOOK_AHEAD)
+    if trainer.step_count == 0 and trainer.sampler_shared and trainer.reproducible:
+        ahead = trained_to(trainer.config, LOOK_AHEAD)  # every new student asks this: once
+    else:
+        ahead = trainer.fork()
+        ahead.step(LOOK_AHEAD)
     now = trainer.nearest(focus, k=4)
     future = ahead.nearest(focus, k=1)[0] if not ahead.diverged else None
     picked = {now[0][0]} | ({future[0]} if future else set())
@@ -419,7 +509,7 @@ else:
 
 # ---- Replay ----------------------------------------------------------------------------------
 st.header("Replay the training")
-if st.toggle("Show the replay of saved snapshots", value=False, key="train_replay", bind=BIND):
+if st.toggle("Show the replay of saved snapshots", value=False, key="train_replay", bind=BIND, disabled=teacher.locked('train_replay')):
     snaps = trainer.snapshots
     pick = np.unique(np.linspace(0, len(snaps) - 1, min(REPLAY_FRAMES, len(snaps))).astype(int))
     basis = state["train__basis"]
@@ -430,13 +520,13 @@ if st.toggle("Show the replay of saved snapshots", value=False, key="train_repla
         st.info("Nothing to replay yet: train a few dozen steps first.")
     else:
         left, right = st.columns([3, 2])
-        left.plotly_chart(
+        show_chart(
             figs.replay_figure(
                 [snaps.steps[i] for i in pick], frames, drawn_words, view_categories,
                 half_width=half, axis_titles=basis.axis_titles(), show_labels=labels,
                 title="Replay",
             ),
-            key="train__replay_chart", config={"displaylogo": False},
+            key="train__replay_chart", where=left,
         )
         right.markdown(
             f"{len(pick)} of the {len(snaps)} saved snapshots, drawn in the same fixed view as "

@@ -12,7 +12,8 @@ from embedviz.model import MODEL_KINDS
 from embedviz.seeding import MAX_SEED
 from embedviz.text import PAD, PAD_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
-from ui import BIND
+from ui import BIND, teacher
+from ui.charts import show_chart
 from ui.quiz import predict_then_reveal
 from ui.text import md_escape
 
@@ -52,27 +53,27 @@ c1, c2, c3, c4 = st.columns([1.5, 1.3, 1, 1])
 optimizer = c1.selectbox(
     "Optimizer to study", grads.OPTIMIZER_ORDER, index=2, format_func=OPTIMIZERS.get,
     key="grads_optimizer", bind=BIND,
-    help="The question below is about this one; the comparison shows all five.",
+    help="The question below is about this one; the comparison shows all five.", disabled=teacher.locked('grads_optimizer')
 )
 batch_size = c2.select_slider(
     f"Batch size ({EXAMPLE_WORD[kind]})", BATCHES, value=8, key="grads_batch", bind=BIND,
-    help="Small, so that every row of the batch can be read. Lesson 3 trains with larger ones.",
+    help="Small, so that every row of the batch can be read. Lesson 3 trains with larger ones.", disabled=teacher.locked('grads_batch')
 )
 n_steps = c3.slider("Steps in a row", 1, MAX_STEPS_SHOWN, 3, key="grads_steps", bind=BIND,
-                    help="Batches stepped one after the other; the last one is inspected.")
+                    help="Batches stepped one after the other; the last one is inspected.", disabled=teacher.locked('grads_steps'))
 seed = c4.number_input("Seed", 0, MAX_SEED, 0, key="grads_seed", bind=BIND,
-                       help="Which batches are drawn. Same seed, same batches, same numbers.")
+                       help="Which batches are drawn. Same seed, same batches, same numbers.", disabled=teacher.locked('grads_seed'))
 with st.expander("Learning rates and weight decay"):
     e1, e2, e3 = st.columns(3)
     sgd_lr = e1.select_slider("SGD and momentum: learning rate", SGD_LRS, value=1.0,
                               key="grads_sgd_lr", bind=BIND,
                               help="The loss is a mean over the batch, so each row's gradient "
-                              "is small: plain SGD needs a large rate to move visibly.")
+                              "is small: plain SGD needs a large rate to move visibly.", disabled=teacher.locked('grads_sgd_lr'))
     adam_lr = e2.select_slider("Adam, AdamW, SparseAdam: learning rate", ADAM_LRS, value=0.01,
-                               key="grads_adam_lr", bind=BIND)
+                               key="grads_adam_lr", bind=BIND, disabled=teacher.locked('grads_adam_lr'))
     decay = e3.select_slider("AdamW: weight decay", DECAYS, value=0.01, key="grads_decay",
                              bind=BIND, help="torch's default for AdamW is 0.01. The other "
-                             "optimizers here run without weight decay.")
+                             "optimizers here run without weight decay.", disabled=teacher.locked('grads_decay'))
 cfg = grads.CompareConfig(batch_size=batch_size, steps=n_steps, seed=int(seed), sgd_lr=sgd_lr,
                           adam_lr=adam_lr, weight_decay=decay)
 
@@ -183,7 +184,7 @@ m1.metric("Rows with a non-zero gradient", f"{len(touched)} of {V:,}",
 m2.metric("Rows that are exactly zero", f"{V - len(touched):,}")
 m3.metric("Share of the table touched", f"{len(touched) / V:.1%}")
 shown_rows = figs.rows_to_draw(V, np.union1d(batch_rows, last.seen_before))
-st.plotly_chart(
+show_chart(
     figs.gradient_figure(back.grad, words, counts, rows=shown_rows),
     key="grads__gradient", config={"displaylogo": False},
 )
@@ -223,7 +224,7 @@ else:
     per_example = len(back.ids) // max(len(examples), 1)
     lookup_labels = [f"lookup {k + 1} (example {i // per_example + 1})"
                      for k, i in enumerate(at)]
-    st.plotly_chart(
+    show_chart(
         figs.repeat_figure(back.per_lookup[at], lookup_labels, back.grad[pick], words[pick],
                            pick),
         key="grads__repeat_chart", config={"displaylogo": False},
@@ -275,7 +276,7 @@ if not revealed and not state.get("grads__skip"):
 st.header("3 · After `optimizer.step()`: what each optimizer moved")
 names = grads.OPTIMIZER_ORDER
 all_seen = np.union1d(batch_rows, last.seen_before)
-st.plotly_chart(
+show_chart(
     figs.change_figure({n: result.last(n).change_norm for n in names}, words, batch_rows,
                        last.seen_before, rows=figs.rows_to_draw(V, all_seen), selected=optimizer),
     key="grads__change", config={"displaylogo": False},
@@ -370,7 +371,7 @@ if cfg.steps == 1:
             "rows (and, with AdamW, every row through the decay) change. Set **Steps in a row** "
             "to 2 or more to see earlier rows keep moving.")
 sgd_steps = result.steps["sgd"]
-st.plotly_chart(
+show_chart(
     figs.steps_figure({n: result.changed_counts(n) for n in names},
                       [len(s.batch_rows) for s in sgd_steps], V, selected=optimizer),
     key="grads__steps", config={"displaylogo": False},

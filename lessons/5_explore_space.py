@@ -16,6 +16,8 @@ from embedviz import pretrained, projection, similarity
 from embedviz.figures import space as figs
 from embedviz.seeding import MAX_SEED
 from embedviz.text import SPECIALS, tokenize
+from ui import teacher
+from ui.charts import show_chart
 from ui.guard import guarded
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
@@ -81,7 +83,7 @@ def model_source(trainer) -> Source | None:
 
 
 def typed_words(label_key: str, label: str, help: str, placeholder: str = "") -> list[str]:
-    raw = st.text_input(label, key=label_key, bind=B, help=help, placeholder=placeholder)
+    raw = st.text_input(label, key=label_key, bind=B, help=help, placeholder=placeholder, disabled=teacher.locked(label_key))
     words = tokenize(capped(raw, MAX_TYPED_CHARS, label.lower()))
     words = [w for w in dict.fromkeys(words) if any(ch.isalnum() for ch in w)]
     return words
@@ -96,7 +98,7 @@ def name_unknown(words: list[str], source: Source) -> None:
 
 def pick_source() -> Source:
     key = st.radio("Vectors", list(SOURCES), format_func=SOURCES.get, key="space_source",
-                   bind=B, horizontal=True)
+                   bind=B, horizontal=True, disabled=teacher.locked('space_source'))
     trainer = st.session_state.get("train_trainer")
     if key == "model":
         if trainer is None:
@@ -128,12 +130,12 @@ def pick_map(src: Source) -> tuple[projection.WordMap, list[tuple[str, str]]]:
         titles |= {TOP: "The N most frequent words", MINE: "Only the words I add"}
         choice = cols[0].selectbox("Words on the map", list(titles), format_func=titles.get,
                                    index=list(titles).index("countries_capitals"),
-                                   key="space_words", bind=B)
+                                   key="space_words", bind=B, disabled=teacher.locked('space_words'))
     else:
         choice = TOP
         cols[0].markdown(f"**Your model** · step {src.step} · {len(src.words)} words")
     n = cols[1].slider("N (most frequent words)", 10, MAX_N, 500, step=10, key="space_n",
-                       bind=B, disabled=choice != TOP,
+                       bind=B, disabled=(choice != TOP) or teacher.locked('space_n'),
                        help="Used when the map shows the most frequent words.")
     with cols[2]:
         extra = typed_words("space_add", "Add words", "Separate words with spaces or commas.",
@@ -188,12 +190,12 @@ def project(wmap: projection.WordMap) -> Picture | None:
     """Widgets for the picture, then its coordinates, axis titles and a caption."""
     c = st.columns([2, 1, 1])
     method = c[0].radio("Projection", ["PCA", "t-SNE"], key="space_method", bind=B,
-                        horizontal=True)
+                        horizontal=True, disabled=teacher.locked('space_method'))
     dims = c[1].radio("Dimensions", [2, 3], key="space_dims", bind=B, horizontal=True,
-                      format_func=lambda d: f"{d}-D")
+                      format_func=lambda d: f"{d}-D", disabled=teacher.locked('space_dims'))
     labels = c[2].toggle("Words on points", value=True, key="space_labels", bind=B,
                 help=f"Words are written on the points when there are at most "
-                     f"{figs.MAX_LABELLED}; hover always shows them.")
+                     f"{figs.MAX_LABELLED}; hover always shows them.", disabled=teacher.locked('space_labels'))
     n, dim = wmap.matrix.shape
     if method == "PCA":
         if n < 3 or dim < dims:
@@ -213,12 +215,12 @@ def project(wmap: projection.WordMap) -> Picture | None:
 def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture | None:
     c = st.columns(4)
     perplexity = c[0].slider("Perplexity", 2, 100, 10, key="space_perplexity", bind=B,
-                             help="Roughly how many neighbours each point keeps close.")
-    n_iter = c[1].slider("Iterations", 100, 1000, 400, step=50, key="space_iters", bind=B)
+                             help="Roughly how many neighbours each point keeps close.", disabled=teacher.locked('space_perplexity'))
+    n_iter = c[1].slider("Iterations", 100, 1000, 400, step=50, key="space_iters", bind=B, disabled=teacher.locked('space_iters'))
     lr = c[2].selectbox("Learning rate", ["auto", 10, 50, 100, 200, 500, 1000],
                         key="space_lr", bind=B,
-                        format_func=lambda v: "auto: max(200, N/12)" if v == "auto" else str(v))
-    seed = c[3].number_input("Seed", 0, MAX_SEED, 0, key="space_seed", bind=B)
+                        format_func=lambda v: "auto: max(200, N/12)" if v == "auto" else str(v), disabled=teacher.locked('space_lr'))
+    seed = c[3].number_input("Seed", 0, MAX_SEED, 0, key="space_seed", bind=B, disabled=teacher.locked('space_seed'))
     n = len(wmap.words)
     if n < projection.MIN_TSNE_POINTS:
         st.info(f"t-SNE needs at least {projection.MIN_TSNE_POINTS} words; the map has {n}.")
@@ -253,14 +255,14 @@ def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: 
     if pairs:
         pairs = pairs if st.toggle("Join the pairs", value=True, key="space_pairs", bind=B,
                                    help="Lines from each word to its partner (france → "
-                                        "paris). Parallel lines are why analogies work.") else []
+                                        "paris). Parallel lines are why analogies work.", disabled=teacher.locked('space_pairs')) else []
     fig = figs.space_scatter(pic.coords, wmap.words, wmap.categories, labels=pic.labels,
                              highlight=focus, neighbours=near, pairs=pairs,
                              axis_titles=pic.axis_titles, height=700 if dims == 3 else 620)
-    st.plotly_chart(fig, key="space_chart_map")
+    show_chart(fig, key="space_chart_map")
     st.caption(pic.caption)
     if pic.variance is not None:
-        st.plotly_chart(figs.explained_variance_bars(pic.variance, dims,
+        show_chart(figs.explained_variance_bars(pic.variance, dims,
                                                      "Explained variance per component"),
                         key="space_chart_variance")
     return pic.coords
@@ -278,8 +280,8 @@ def pick_word(src: Source, wmap: projection.WordMap) -> tuple[str | None, bool, 
         typed = typed_words("space_word", "Find a word", "Highlighted on the map with its "
                             "nearest neighbours, and listed below.", f"e.g. {default}")
     metric = c[1].radio("Distance", list(similarity.METRICS), key="space_metric", bind=B,
-                        horizontal=True)
-    k = c[2].slider("Neighbours", 1, 25, 8, key="space_k", bind=B)
+                        horizontal=True, disabled=teacher.locked('space_metric'))
+    k = c[2].slider("Neighbours", 1, 25, 8, key="space_k", bind=B, disabled=teacher.locked('space_k'))
     word = typed[0] if typed else default
     if len(typed) > 1:
         st.caption(f"One word at a time: using “{md_escape(word)}”.")
@@ -310,7 +312,7 @@ def pick_search_scope(src: Source) -> int | None:
     return st.selectbox("Neighbours and analogies search", list(SEARCH_SCOPES), index=1,
                         format_func=SEARCH_SCOPES.get, key="space_search", bind=B,
                         help="GloVe's rarest words include junk tokens from the web "
-                        "(try “paris” over all 400,000).")
+                        "(try “paris” over all 400,000).", disabled=teacher.locked('space_search'))
 
 
 def scope_words(src: Source, restrict: int | None) -> str:
@@ -328,7 +330,7 @@ def neighbours_section(src: Source, word: str, metric: str, k: int, restrict: in
                 "word with a direction).")
         return
     title = f"Nearest to “{word}” among {scope_words(src, restrict)}"
-    st.plotly_chart(figs.score_bars([f.word for f in found], [f.score for f in found],
+    show_chart(figs.score_bars([f.word for f in found], [f.score for f in found],
                                     metric, title), key="space_chart_neighbours")
     if metric == "cosine":
         st.caption("Cosine similarity: 1 = same direction, 0 = unrelated, -1 = opposite.")
@@ -391,7 +393,7 @@ def similarity_section(src: Source, wmap, metric: str):
     vectors = np.asarray(src.matrix[[src.index[w] for w in words]])  # (n, dim)
     values = similarity.similarity_matrix(vectors, metric)
     label = "Cosine similarity" if metric == "cosine" else "Euclidean distance"
-    st.plotly_chart(figs.similarity_heatmap(words, values, metric, f"{label} of every pair"),
+    show_chart(figs.similarity_heatmap(words, values, metric, f"{label} of every pair"),
                     key="space_chart_similarity")
 
 
@@ -410,10 +412,10 @@ def analogy_section(src: Source, restrict: int | None):
     for col, key, default, sign in zip(c, ["space_a", "space_b", "space_c"],
                                        ["king", "man", "woman"], ["a", "− b", "+ c"]):
         with col:
-            typed = tokenize(capped(st.text_input(sign, default, key=key, bind=B),
+            typed = tokenize(capped(st.text_input(sign, default, key=key, bind=B, disabled=teacher.locked(key)),
                                     MAX_TYPED_CHARS, "word"))
             words.append(typed[0] if typed else "")
-    k = c[3].slider("Answers", 1, 20, 5, key="space_analogy_k", bind=B)
+    k = c[3].slider("Answers", 1, 20, 5, key="space_analogy_k", bind=B, disabled=teacher.locked('space_analogy_k'))
     if not all(words):
         st.info("Type one word in each of the three boxes.")
         return
@@ -429,7 +431,7 @@ def analogy_section(src: Source, restrict: int | None):
         return
     st.markdown(f"#### {md_escape(a)} − {md_escape(b)} + {md_escape(c_)} ≈ "
                 f"**{md_escape(answers[0].word)}** (cosine {answers[0].score:.3f})")
-    st.plotly_chart(figs.score_bars([x.word for x in answers], [x.score for x in answers],
+    show_chart(figs.score_bars([x.word for x in answers], [x.score for x in answers],
                                     "cosine", "Best answers (the three input words left out)"),
                     key="space_chart_analogy")
     st.caption(f"Answers searched among {scope_words(src, restrict)}.")

@@ -74,28 +74,38 @@ def test_registry_counts_live_sessions_and_forgets_paused_and_gone_ones():
     assert reg.count(now=later) == 1  # the others stopped refreshing: they left
 
 
-def test_interval_goes_up_at_once_but_comes_down_only_with_room_to_spare():
+def test_interval_goes_up_at_once_and_never_down_while_playing():
     reg = LiveRegistry()
     reg.draw_cost, reg.step_cost = DRAW, STEP
     crowded = None
     for i in range(40):
         crowded = reg.tick(f"s{i}", 10, now=1.0)
     assert crowded.interval > 0.5
-    # one student leaves: the class is still about as large, the interval stays
-    reg.stop("s39")
-    kept = reg.tick("s0", 10, current_interval=crowded.interval, now=1.1)
-    assert kept.interval == crowded.interval
-    # most leave: it comes down
-    for i in range(5, 39):
+    for i in range(1, 40):  # everybody else leaves
         reg.stop(f"s{i}")
-    relaxed = reg.tick("s0", 10, current_interval=crowded.interval, now=1.2)
-    assert relaxed.interval < crowded.interval
+    kept = reg.tick("s0", 10, current_interval=crowded.interval, now=1.2)
+    assert kept.interval == crowded.interval  # no rerun of the whole page for it
+    assert kept.steps_per_second == pytest.approx(20, rel=0.1)  # but training speeds up again
+    assert reg.tick("s0", 10, current_interval=None, now=1.3).interval == 0.5  # a new Play
+
+
+def test_students_who_opened_the_page_count_before_they_press_play():
+    """The first to press Play gets the pace of the whole class that has the page open."""
+    reg = LiveRegistry()
+    reg.draw_cost, reg.step_cost = DRAW, STEP
+    alone = reg.tick("first", 10, now=1.0)
+    for i in range(39):
+        reg.opened(f"s{i}", now=1.0)
+    assert reg.count(now=1.5) == 40
+    with_class = reg.tick("first", 10, now=1.5)
+    assert with_class.interval > alone.interval
+    assert reg.count(now=1.5 + classroom.ABOUT_TO_PLAY + 1) == 0  # nobody played: forgotten
 
 
 def test_measured_costs_move_the_averages():
     reg = LiveRegistry()
     before = reg.draw_cost, reg.step_cost
-    for _ in range(50):
+    for _ in range(300):
         reg.record(draw_seconds=0.02, steps=10, step_seconds=0.02)
     assert reg.draw_cost > before[0] and reg.draw_cost == pytest.approx(0.02, rel=0.05)
     assert reg.step_cost > before[1] and reg.step_cost == pytest.approx(0.002, rel=0.05)

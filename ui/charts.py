@@ -1,9 +1,9 @@
 """Showing a Plotly figure the same way on every page.
 
 Streamlit's chart theme replaces a figure's fonts with its own 12-px grey ones; the figure
-builders in ``embedviz/figures`` already set projector-sized fonts, so charts are drawn with
-``theme=None``. Every page shows its charts through :func:`show_chart` (one place to change
-how charts look, e.g. larger fonts in presenter mode).
+builders in ``embedviz/figures`` already set projector-sized fonts (16 px, never below 14), so
+charts are drawn with ``theme=None``. In presenter mode every font is 25 % larger. Every page
+shows its charts through :func:`show_chart`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from embedviz.figures.common import SpecFigure, scaled_fonts
+from ui.teacher import presenter
+
 CHART_CONFIG = {"displaylogo": False}
+PRESENTER_SCALE = 1.25
 
 
-def show_chart(fig: go.Figure, *, key: str, **kwargs):
-    """``st.plotly_chart`` with the app's fonts kept (no Streamlit theme) and a stable key."""
+def show_chart(fig: go.Figure, *, key: str, where=None, **kwargs):
+    """``st.plotly_chart`` with the app's fonts kept (no Streamlit theme) and a stable key;
+    ``where`` is a container or column to draw in (default: the current one)."""
     kwargs.setdefault("config", CHART_CONFIG)
-    return st.plotly_chart(fig, theme=None, key=key, **kwargs)
+    if presenter():
+        fig = SpecFigure(scaled_fonts(fig.to_dict(), PRESENTER_SCALE))
+    return (where or st).plotly_chart(fig, theme=None, key=key, **kwargs)

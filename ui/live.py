@@ -27,9 +27,15 @@ def live_pace(wanted_steps_per_tick: int, current_interval: float | None) -> Pac
     return REGISTRY.tick(_session_id(), wanted_steps_per_tick, current_interval)
 
 
+def page_opened() -> None:
+    """The live page ran for this session (counted for ``ABOUT_TO_PLAY`` seconds)."""
+    REGISTRY.opened(_session_id())
+
+
 def starting_pace(wanted_steps_per_tick: int) -> Pace:
     """The pace a session gets if it starts playing now (nothing recorded)."""
-    return pace_for(REGISTRY.count() + 1, wanted_steps_per_tick, REGISTRY.draw_cost,
+    REGISTRY.opened(_session_id())
+    return pace_for(REGISTRY.count(), wanted_steps_per_tick, REGISTRY.draw_cost,
                     REGISTRY.step_cost)
 
 

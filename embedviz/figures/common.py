@@ -7,7 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from embedviz.palette import DIVERGING, FONT_FAMILY, FONT_SIZE
+from embedviz.palette import DIVERGING, FONT_FAMILY, FONT_SIZE, SMALL_FONT
+
+# A heatmap writes its numbers in the cells only when there are few enough of them to be
+# written at 14 px on a 1024-px projector (else the numbers are on hover, and pages say so).
+MAX_ROWS_WITH_NUMBERS, MAX_COLS_WITH_NUMBERS = 16, 10
 
 
 def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
@@ -44,6 +48,24 @@ class SpecFigure(go.Figure):
         return self._spec
 
 
+FONT_KEYS = ("font", "textfont", "tickfont", "insidetextfont", "outsidetextfont")
+
+
+def scaled_fonts(spec, factor: float):
+    """A copy of a figure's dict with every explicit font size (and the base one) times
+    ``factor``: presenter mode's larger text, without rebuilding the figure."""
+    if isinstance(spec, dict):
+        out = {}
+        for k, v in spec.items():
+            if k in FONT_KEYS and isinstance(v, dict) and isinstance(v.get("size"), (int, float)):
+                v = {**v, "size": round(v["size"] * factor, 1)}
+            out[k] = scaled_fonts(v, factor) if isinstance(v, (dict, list)) else v
+        return out
+    if isinstance(spec, list):
+        return [scaled_fonts(v, factor) if isinstance(v, (dict, list)) else v for v in spec]
+    return spec
+
+
 def symmetric_range(values: np.ndarray) -> float:
     """Half-width of a colour range centred on zero (never 0, so a zero matrix still draws)."""
     m = float(np.nanmax(np.abs(values))) if np.size(values) else 0.0
@@ -67,8 +89,8 @@ def heatmap_trace(
     n_rows, n_cols = values.shape
     if col_labels is None:
         col_labels = [str(j) for j in range(n_cols)]
-    if show_values is None:
-        show_values = n_rows * n_cols <= 400
+    if show_values is None:  # numbers only where a cell can hold them at 14 px
+        show_values = n_rows <= MAX_ROWS_WITH_NUMBERS and n_cols <= MAX_COLS_WITH_NUMBERS
     # Plotly merges duplicate category labels, so rows are placed by position and labelled.
     return go.Heatmap(
         z=values,
@@ -80,6 +102,7 @@ def heatmap_trace(
         zmax=zmax,
         text=np.vectorize(lambda v: format(v, value_format))(values) if show_values else None,
         texttemplate="%{text}" if show_values else None,
+        textfont=dict(size=SMALL_FONT) if show_values else None,
         customdata=np.array([[r] * n_cols for r in row_labels], dtype=object),
         hovertemplate=f"row %{{customdata}}<br>column %{{x}}<br>{hover_name} %{{z:.4f}}<extra></extra>",
         xgap=1,

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from embedviz.figures.common import base_layout, matrix_heatmap, symmetric_range
-from embedviz.palette import FONT_SIZE, HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL
+from embedviz.palette import FONT_SIZE, HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL, SMALL_FONT
 from embedviz.text import PAD_ID
 
 OPT_SHORT = {
@@ -36,7 +36,7 @@ BATCH_COLOR = HIGHLIGHT  # rows of the batch being stepped
 EARLIER_COLOR = OKABE_ITO[0]  # rows of earlier batches only
 MAX_DRAWN_ROWS = 300
 LABEL_PX = 19  # height of one side label
-LABEL_FONT = FONT_SIZE - 3
+LABEL_FONT = SMALL_FONT
 CHAR_PX = 8  # width of one label character
 
 
@@ -165,7 +165,7 @@ def gradient_figure(
     fig.update_yaxes(range=[n - 0.5, -0.5], autorange=False, tickmode="array",
                      tickvals=tickvals, ticktext=ticktext, showgrid=False, zeroline=False)
     fig.update_yaxes(title_text="row ID", title_standoff=4, row=1, col=1)
-    fig.update_xaxes(type="category", showgrid=False, tickfont=dict(size=FONT_SIZE - 4),
+    fig.update_xaxes(type="category", showgrid=False, tickfont=dict(size=SMALL_FONT),
                      title_text="dimension", row=1, col=1)
     fig.update_xaxes(rangemode="tozero", tickformat=".2g", row=1, col=2)
     for a in fig.layout.annotations:  # the subplot titles
@@ -197,7 +197,7 @@ def repeat_figure(
                          title=f"“{plain(word)}”: {len(per_lookup)} lookups, {shown}",
                          value_format=".3g", show_values=True, hover_name="gradient",
                          zmax=symmetric_range(values))
-    fig.update_traces(showscale=False, textfont=dict(size=FONT_SIZE - 3))
+    fig.update_traces(showscale=False, textfont=dict(size=SMALL_FONT))
     n = len(labels)
     fig.add_shape(type="line", xref="paper", yref="y", x0=0, x1=1, y0=n - 2.5, y1=n - 2.5,
                   line=dict(color=FRAME_COLOR, width=2))
@@ -285,7 +285,7 @@ def change_figure(
                      tickvals=tickvals, ticktext=ticktext, showgrid=False, zeroline=False)
     fig.update_yaxes(title_text="row ID", title_standoff=4, row=1, col=1)
     fig.update_xaxes(side="top", showgrid=False, type="category")
-    fig.update_xaxes(tickfont=dict(size=FONT_SIZE - 4), row=1, col=1)
+    fig.update_xaxes(tickfont=dict(size=SMALL_FONT), row=1, col=1)
     width_px = CHAR_PX * max([9, *(len(html.unescape(t)) for t in texts)]) + 40  # "+NN more"
     fig.update_layout(annotations=notes, shapes=shapes, showlegend=False)
     fig = base_layout(fig, title, height=plot_px + (180 if title else 140))
@@ -321,7 +321,7 @@ def steps_figure(
     fig.add_annotation(  # on a log axis an annotation's y is log10 of the value
         x=0, xref="paper", y=np.log10(max(vocab_size - 1, 1)), yanchor="top", xanchor="left",
         text=f"every row but [PAD] ({vocab_size - 1:,})", showarrow=False,
-        font=dict(size=FONT_SIZE - 3, color=NEUTRAL))
+        font=dict(size=SMALL_FONT, color=NEUTRAL))
     fig.update_xaxes(title_text="step", tickmode="array", tickvals=steps)
     top = np.log10(max(vocab_size - 1, 2) * 1.6)
     fig.update_yaxes(title_text="rows changed (log scale)", type="log", range=[-0.05, top],

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from embedviz.figures.common import base_layout, heatmap_trace, symmetric_range
-from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, OKABE_ITO
+from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, OKABE_ITO, SMALL_FONT
 
 # Outline colours: the palette without yellow (invisible on white) and black (reads as grid).
 OUTLINE_COLORS = [c for c in CATEGORICAL if c not in ("#F0E442", "#000000")]
@@ -66,7 +66,7 @@ def _cell_text(panel: Panel) -> np.ndarray:
 ASSUMED_WIDTH_PX = 850  # plot area of the wide layout's main column: decides which cells show values
 GAP_WIDTH_PX = 620  # gaps for labels and operators are sized for this narrower plot (a 1024-px
 # projector with the sidebar open), so they never overlap on a classroom screen
-CHAR_PX = 9  # an average tick-label character at FONT_SIZE - 2
+CHAR_PX = 9  # an average tick-label character at SMALL_FONT
 OPERATOR_PX = 44
 TITLE_CHAR_PX = 9.5
 SUBTITLE_CHAR_PX = 7
@@ -103,16 +103,16 @@ def side_by_side(
         suffix = "" if k == 1 else str(k)
         axes[f"xaxis{suffix}"] = dict(
             domain=[x0, x1], anchor=f"y{k}", type="category", showgrid=False,
-            tickangle=-60 if cols > 8 else 0, tickfont=dict(size=FONT_SIZE - 2),
+            tickangle=-60 if cols > 8 else 0, tickfont=dict(size=SMALL_FONT),
         )
         axes[f"yaxis{suffix}"] = dict(
             anchor=f"x{k}", range=[n_rows - 0.5, -0.5], tickmode="array",
             tickvals=list(range(rows)), ticktext=[_plain(r) for r in p.row_labels],
             showgrid=False, zeroline=False, showticklabels=_labels_shown(panels, k - 1),
-            tickfont=dict(size=FONT_SIZE - 2),
+            tickfont=dict(size=SMALL_FONT),
         )
         notes.append(dict(x=(x0 + x1) / 2, y=1, xref="paper", yref="paper", yanchor="bottom",
-                          xanchor="center", text=f"{p.title}<br><span style='font-size:{FONT_SIZE - 3}px'>{p.subtitle}</span>",
+                          xanchor="center", text=f"{p.title}<br><span style='font-size:{SMALL_FONT}px'>{p.subtitle}</span>",
                           showarrow=False,
                           font=dict(size=FONT_SIZE)))
         outlines += [dict(type="rect", x0=-0.5, x1=cols - 0.5, y0=r - 0.5, y1=r + 0.5,
@@ -355,7 +355,7 @@ def cost_figure(
                 fig.add_vline(x=x, line=dict(color=NEUTRAL, width=1), row=1, col=col)
             fig.add_annotation(x=np.log10(x), y=0.98, xref=f"x{axis}", yref=f"y{axis} domain",
                                xanchor="right", yanchor="top", text=html.escape(label) + " →",
-                               showarrow=False, font=dict(size=FONT_SIZE - 2, color=NEUTRAL))
+                               showarrow=False, font=dict(size=SMALL_FONT, color=NEUTRAL))
     x_ticks = _powers_of_ten(v.min(), v.max())
     fig.update_xaxes(type="log", title_text="vocabulary size V", tickvals=x_ticks,
                      ticktext=[_count_words(t) for t in x_ticks])

@@ -14,6 +14,7 @@ from embedviz.palette import (
     HIGHLIGHT,
     NEUTRAL,
     SEQUENTIAL,
+    SMALL_FONT,
     category_colors,
 )
 
@@ -92,7 +93,7 @@ def _points(coords, words, cat, color, write, focus):
         name=cat,
         text=["" if w in focus else w for w in words],  # marked words are labelled apart
         textposition="top center",
-        textfont=dict(size=FONT_SIZE - 2, color=NEUTRAL if faded else "#333333"),
+        textfont=dict(size=SMALL_FONT, color=NEUTRAL if faded else "#333333"),
         marker=dict(size=10, color=color, opacity=0.35 if faded else 0.85,
                     line=dict(width=0.5, color="#FFFFFF")),
         customdata=[[w, cat] for w in words],

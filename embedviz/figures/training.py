@@ -17,9 +17,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from embedviz.figures.common import SpecFigure, base_layout
-from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, category_colors
+from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, SMALL_FONT, category_colors
 
 LABEL_LIMIT = 80  # words written on the points up to this many labelled points
+LABELS_PER_KIND = 3  # with more than FEW_LABELS words, only this many per kind are written
+FEW_LABELS = 24  # (and the chosen word and its neighbours): the rest are on hover
 OTHER = "other"
 
 
@@ -127,25 +129,44 @@ def _groups(words: Sequence[str], categories: Mapping[str, str]) -> dict[str, li
     return {g: groups[g] for g in order}
 
 
+def readable_labels(words: Sequence[str], categories: Mapping[str, str],
+                    must: Sequence[str] = ()) -> set[str]:
+    """The words to write on a crowded map: the first few of each kind (the list is most
+    frequent first), and the ``must`` words (the chosen word, its neighbours)."""
+    labelled = [w for w in words if categories.get(w, OTHER) != OTHER]
+    if len(labelled) <= FEW_LABELS:
+        return set(labelled) | set(must)
+    keep, per_kind = set(must), {}
+    for w in labelled:
+        kind = categories[w]
+        if per_kind.get(kind, 0) < LABELS_PER_KIND:
+            keep.add(w)
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+    return keep
+
+
 def _point_traces(
     points: np.ndarray, words: Sequence[str], categories: Mapping[str, str],
-    show_labels: bool, colors: Mapping[str, str],
+    show_labels: bool, colors: Mapping[str, str], labelled: set[str] | None = None,
 ) -> list[dict]:
+    """One trace per kind; ``labelled`` (None: all) are the words written on their points."""
     traces = []
     for cat, idx in _groups(words, categories).items():
         other = cat == OTHER
         label_here = show_labels and not other
+        names = [words[i] for i in idx]
         traces.append(
             dict(
                 type="scatter", x=points[idx, 0], y=points[idx, 1], name=cat,
                 mode="markers+text" if label_here else "markers",
-                text=[words[i] for i in idx],
-                textposition="top center", textfont=dict(size=13, color=colors[cat]),
+                text=[w if labelled is None or w in labelled else "" for w in names],
+                customdata=names,
+                textposition="top center", textfont=dict(size=SMALL_FONT, color=colors[cat]),
                 marker=dict(
                     color=colors[cat], size=6 if other else 11, opacity=0.45 if other else 0.95,
                     line=dict(width=0 if other else 1, color="white"),
                 ),
-                hovertemplate=f"<b>%{{text}}</b> ({cat})<br>x %{{x:.3f}}, y %{{y:.3f}}<extra></extra>",
+                hovertemplate=f"<b>%{{customdata}}</b> ({cat})<br>x %{{x:.3f}}, y %{{y:.3f}}<extra></extra>",
             )
         )
     return traces
@@ -206,7 +227,8 @@ def space_parts(
             ys += [points[f, 1], points[j, 1], None]
         data.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
                                line=dict(color=HIGHLIGHT, width=2, dash="dot")))
-    data += _point_traces(points, words, categories, show_labels, colors)
+    labelled = readable_labels(words, categories, [focus, *neighbours] if focus else neighbours)
+    data += _point_traces(points, words, categories, show_labels, colors, labelled)
     if focus in position:
         f = position[focus]
         data.append(dict(
@@ -259,7 +281,8 @@ def replay_figure(
         show_labels=show_labels, title=f"{title or 'Replay'}: step {steps[0]:,}", height=height,
     )
     fig.frames = [
-        go.Frame(data=_point_traces(p, words, categories, show_labels, colors), name=str(s),
+        go.Frame(data=_point_traces(p, words, categories, show_labels, colors,
+                                    readable_labels(words, categories)), name=str(s),
                  layout=dict(title=dict(text=f"{title or 'Replay'}: step {s:,}",
                                         font=dict(size=FONT_SIZE + 2))))
         for s, p in zip(steps, frames)
