@@ -319,7 +319,7 @@ def offline_check(s: Student) -> str:
     )
     t = Trainer(cfg, corpus)
     t.step(step)
-    off = "–" if t.history.loss[-1] != t.history.loss[-1] else f"{t.history.loss[-1]:.4f}"
+    off = "–" if t.history.loss[-1] != t.history.loss[-1] else f"{t.history.loss[-1]:.3f}"
     ok = t.step_count == step and off == loss
     return (f"{s.name} (seed {cfg.seed}): server step {step:,} loss {loss}; offline step "
             f"{t.step_count:,} loss {off}: {'match' if ok else 'MISMATCH'}")

@@ -18,6 +18,7 @@ from embedviz.similarity import similarity_matrix
 from embedviz.text import PAD, UNK, UNK_ID
 from ui import BIND, teacher
 from ui.charts import show_chart
+from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
@@ -28,7 +29,7 @@ st.title("1 · Words to vectors")
 st.markdown(
     "A neural network cannot read text. It reads numbers. An **embedding layer** is the step "
     "that turns each word into a list of numbers: a *vector*. Type a sentence and follow it "
-    "through the four steps below. Everything is computed live by a real `torch.nn.Embedding`."
+    "through the three steps below. Everything is computed live by a real `torch.nn.Embedding`."
 )
 
 sentence = st.text_input(
@@ -85,9 +86,10 @@ status = [
     "padding" if i >= enc.n_real else ("unknown → [UNK]" if k == UNK_ID else "in vocabulary")
     for i, k in enumerate(enc.ids)
 ]
-table = pd.DataFrame({"token": enc.tokens, "ID": [str(i) for i in enc.ids], "status": status},
-                     index=[f"pos {i}" for i in range(len(enc.ids))])
-st.dataframe(table.T, width="stretch")
+table = pd.DataFrame({"position": range(len(enc.ids)), "token": enc.tokens,
+                      "ID": [str(i) for i in enc.ids], "status": status})
+st.dataframe(table, hide_index=True, width="stretch",
+             height=min(38 + 35 * len(table), 38 + 35 * 12))  # every position, [PAD] too
 if enc.n_truncated:
     st.warning(
         f"The sentence has {enc.n_real + enc.n_truncated} tokens but the padded length is "
@@ -119,23 +121,7 @@ if len(rows) < V:
 show_chart(figs.embedding_matrix(result.weight, vocab.itos, rows, enc.ids),
                 key="words_matrix_chart")
 
-# ---- Step 3: the output ----------------------------------------------------------------------
-st.header("Step 3 · The sentence becomes a matrix")
-st.markdown(
-    f"Stacking the looked-up rows gives the layer's output, of shape `seq_len × dim` = "
-    f"**{len(enc.ids)} × {dim}** = **{result.n_numbers:,} numbers**. "
-    f"Largest difference between each output row and the row `W[id]`: "
-    f"**{result.max_abs_diff:g}** (a lookup copies, it computes nothing)."
-)
-show_chart(figs.output_matrix(result.output, enc.tokens, enc.ids), key="words_output_chart")
-st.code(
-    f"emb = torch.nn.Embedding({V}, {dim}, padding_idx=0)\n"
-    f"ids = torch.tensor({enc.ids})  # shape ({len(enc.ids)},)\n"
-    f"out = emb(ids)                 # shape ({len(enc.ids)}, {dim})",
-    language="python",
-)
-
-predict_then_reveal(
+revealed = predict_then_reveal(
     "words_quiz_numbers",
     f"With padded length {length} and dimension {dim}, how many numbers does the layer "
     "output for this sentence?",
@@ -147,6 +133,30 @@ predict_then_reveal(
     context=(tuple(enc.ids), dim),
     format_func=lambda n: f"{n:,}",
 )
+# ---- Step 3: the output ----------------------------------------------------------------------
+def step3_output() -> None:
+    st.header("Step 3 · The sentence becomes a matrix")
+    st.markdown(
+        f"Stacking the looked-up rows gives the layer's output, of shape `seq_len × dim` = "
+        f"**{len(enc.ids)} × {dim}** = **{result.n_numbers:,} numbers**. "
+        f"Largest difference between each output row and the row `W[id]`: "
+        f"**{result.max_abs_diff:g}** (a lookup copies, it computes nothing)."
+    )
+    show_chart(figs.output_matrix(result.output, enc.tokens, enc.ids, result.weight),
+               key="words_output_chart")
+    st.caption("Same colours as the matrix above, on the same scale: the output rows are copies.")
+    st.code(
+        f"emb = torch.nn.Embedding({V}, {dim}, padding_idx=0)\n"
+        f"ids = torch.tensor({enc.ids})  # shape ({len(enc.ids)},)\n"
+        f"out = emb(ids)                 # shape ({len(enc.ids)}, {dim})",
+        language="python",
+    )
+
+
+if revealed or st.toggle("Show the output without predicting", key="words__skip_quiz"):
+    step3_output()
+else:
+    st.caption("Predict first: step 3 shows the output, and with it the answer.")
 
 # ---- Why not integer IDs or one-hot ----------------------------------------------------------
 st.header("Why not just use the IDs, or one-hot vectors?")
@@ -197,4 +207,5 @@ st.success(
     "vectors carry meaning. A trained embedding layer finds such directions **by itself**, "
     "from the contexts words appear in, with no names on its columns: lesson 3 trains one live."
 )
-st.page_link("lessons/3_train_live.py", label="Go to lesson 3: train it live", icon="▶️")
+
+next_lesson_link()

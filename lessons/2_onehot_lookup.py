@@ -13,6 +13,7 @@ from embedviz.text import PAD_ID, Vocabulary
 from ui import BIND, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
+from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
@@ -410,3 +411,5 @@ if ids:
     st.header("4 · `sparse=True`: store only the touched rows")
     sparse_section()
 cost_section()
+
+next_lesson_link()

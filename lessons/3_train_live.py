@@ -1,6 +1,7 @@
 """Lesson 3: train a small embedding layer live, in this session, and watch the space organise."""
 
 import hashlib
+import threading
 
 import numpy as np
 import streamlit as st
@@ -16,6 +17,7 @@ from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
 from ui import BIND, live, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
+from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
@@ -43,6 +45,9 @@ SETTING_NAMES = {
 }
 
 state = st.session_state
+# One student's model is trained by one thread at a time: a click starts a new run of the page
+# while the last tick may still be training (Streamlit's fast reruns), so both take this lock.
+model_lock = state.setdefault("train__lock", threading.Lock())
 
 
 def _on_corpus_change() -> None:
@@ -75,7 +80,8 @@ def _step_once() -> None:
     live.stop_live()
     trainer = state.get("train_trainer")
     if trainer is not None:
-        trainer.step(1)
+        with model_lock:
+            trainer.step(1)
     _remember_step()
 
 
@@ -88,7 +94,8 @@ def _go_to_step() -> None:
 def _continue_with_new_lr() -> None:
     trainer = state.get("train_trainer")
     if trainer is not None:
-        trainer.set_lr(state["train_lr"])
+        with model_lock:
+            trainer.set_lr(state["train_lr"])
         state["train__built_for"] = (repr(trainer.config), state["train__built_for"][1])
     state.pop("train__lr_pending", None)
 
@@ -286,7 +293,8 @@ if state.pop("train__go_requested", False):
     else:
         bar = st.progress(0.0, text=f"Training to step {train_to:,}…")
         while trainer.step_count < train_to and not trainer.diverged:
-            trainer.step(min(100, train_to - trainer.step_count))
+            with model_lock:
+                trainer.step(min(100, train_to - trainer.step_count))
             bar.progress(trainer.step_count / train_to,
                          text=f"Training to step {train_to:,}… ({trainer.step_count:,})")
         bar.empty()
@@ -361,22 +369,19 @@ def live_view() -> None:
             state["train__interval"] = pace.interval
             st.rerun()  # the whole page: the fragment's timer takes the new interval
         start = live.cpu_clock()
-        done = trainer.step(pace.steps_per_tick)
+        with model_lock:
+            done = trainer.step(pace.steps_per_tick)
         step_seconds = live.cpu_clock() - start
         if trainer.diverged:
             state["train__playing"] = False
             live.stop_live()
             st.rerun()  # the whole page: stop the timer, show the message
     draw_start = live.cpu_clock()
-    if pace is not None:
-        live.pace_caption(pace)
-    if trainer.diverged:
-        st.error(trainer.message)
-    hist = trainer.history
+    hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
     left, right = st.columns([3, 2])
     m1, m2, m3 = right.columns(3)  # few elements: each costs the server on every tick
     m1.metric("Step", f"{trainer.step_count:,}")
-    m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.4f}")
+    m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}")
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
     chance = f" Chance is about {chance_level():.0%}." if chance_level() else ""
     m3.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
@@ -407,6 +412,7 @@ def live_view() -> None:
                where=left)
     show_chart(figs.live_figure(*curves, height=CURVES_HEIGHT), key="train__curves", where=right)
     if pace is not None:
+        live.pace_caption(pace)
         live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
 
 
@@ -416,6 +422,8 @@ def _refit() -> None:
     state["train__half_width"] = None
 
 
+if trainer.diverged:
+    st.error(trainer.message)
 if playing:
     state.setdefault("train__interval", TICK_SECONDS)
 st.fragment(run_every=state["train__interval"] if playing else None)(live_view)()
@@ -560,3 +568,5 @@ chance, 100% when the kinds are perfectly grouped. This session keeps about
 {trainer.memory_bytes() / 2**20:.1f} MB for your model, optimizer and snapshots{"" if trainer.sampler_shared else ", and its batch tables"}{" (a built-in text's batch tables are built once and shared by every student)" if trainer.sampler_shared else ""}.
 """
     )
+
+next_lesson_link()

@@ -14,6 +14,7 @@ from embedviz.text import PAD, PAD_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
 from ui import BIND, teacher
 from ui.charts import show_chart
+from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import md_escape
 
@@ -389,3 +390,5 @@ st.markdown(
     + (f"AdamW's decay moves every row but `{PAD}` at every step."
        if cfg.weight_decay > 0 else "With weight decay 0, AdamW is Adam.")
 )
+
+next_lesson_link()

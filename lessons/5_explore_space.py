@@ -19,6 +19,7 @@ from embedviz.text import SPECIALS, tokenize
 from ui import teacher
 from ui.charts import show_chart
 from ui.guard import guarded
+from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
@@ -219,7 +220,9 @@ def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture |
     n_iter = c[1].slider("Iterations", 100, 1000, 400, step=50, key="space_iters", bind=B, disabled=teacher.locked('space_iters'))
     lr = c[2].selectbox("Learning rate", ["auto", 10, 50, 100, 200, 500, 1000],
                         key="space_lr", bind=B,
-                        format_func=lambda v: "auto: max(200, N/12)" if v == "auto" else str(v), disabled=teacher.locked('space_lr'))
+                        format_func=lambda v: (f"auto: {projection.AUTO_LEARNING_RATE_RULE}" if v == "auto"
+                                             else str(v)),
+                        disabled=teacher.locked('space_lr'))
     seed = c[3].number_input("Seed", 0, MAX_SEED, 0, key="space_seed", bind=B, disabled=teacher.locked('space_seed'))
     n = len(wmap.words)
     if n < projection.MIN_TSNE_POINTS:
@@ -500,3 +503,5 @@ if word_map.words:
     export_section(source, word_map, map_coords)
 else:
     st.info("Nothing to export: the map is empty.")
+
+next_lesson_link()

@@ -31,6 +31,10 @@ def seeded_table(vocab_size: int, dim: int, seed: int) -> torch.Tensor:
 
 def test_default_sentence_shows_the_looked_up_rows_and_shape(page):
     at = page
+    # predict first: the output (and with it the answer, 48) is not on the page yet
+    assert "48 numbers" not in " ".join(m.value for m in at.markdown)
+    assert not any("words_output_chart" in (c.proto.id or "") for c in at.get("plotly_chart"))
+    at.toggle(key="words__skip_quiz").set_value(True).run()
     text = " ".join(m.value for m in at.markdown)
     assert "8 × 6" in text and "48 numbers" in text
     # the vocabulary and the IDs, computed here: [PAD], [UNK], then the tokens sorted
@@ -42,9 +46,9 @@ def test_default_sentence_shows_the_looked_up_rows_and_shape(page):
     sentence = words_of("White refrigerator is evil.")
     ids = [itos.index(w) if w in itos else 1 for w in sentence] + [0] * (8 - len(sentence))
     table = at.dataframe[0].value
-    assert list(table.loc["token"])[:5] == sentence == ["white", "refrigerator", "is", "evil",
-                                                        "."]
-    assert [int(i) for i in table.loc["ID"]] == ids
+    assert list(table["token"])[:5] == sentence == ["white", "refrigerator", "is", "evil", "."]
+    assert [int(i) for i in table["ID"]] == ids
+    assert list(table["token"])[5:] == ["[PAD]"] * 3  # every position is listed, padding too
     # the numbers on the page against a fresh nn.Embedding from the same seed (0) and size
     W = seeded_table(V, 6, seed=0)
     expected = torch.nn.functional.embedding(torch.tensor(ids), W, padding_idx=0).numpy()
@@ -70,12 +74,12 @@ def test_settings_change_the_matrix_and_the_quiz_scores(page):
     at.slider(key="words_dim").set_value(3).run()
     at.slider(key="words_length").set_value(4).run()
     assert_clean(at)
-    text = " ".join(m.value for m in at.markdown)
-    assert "4 × 3" in text and "12 numbers" in text
     quiz = at.radio(key="words_quiz_numbers__choice")
     quiz.set_value(12).run()
     at.button(key="words_quiz_numbers__reveal").click().run()
     assert any("Right: 12" in s.value for s in at.success)
+    text = " ".join(m.value for m in at.markdown)
+    assert "4 × 3" in text and "12 numbers" in text  # revealed: the output is shown
     # truncation is announced
     assert any("cut off" in w.value for w in at.warning)
 

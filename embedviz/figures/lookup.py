@@ -36,14 +36,18 @@ def embedding_matrix(
     return fig
 
 
-def output_matrix(output: np.ndarray, tokens: Sequence[str], ids: Sequence[int]) -> go.Figure:
-    """The ``seq_len x dim`` output: one row per position, labelled with token and ID."""
+def output_matrix(output: np.ndarray, tokens: Sequence[str], ids: Sequence[int],
+                  weight: np.ndarray | None = None) -> go.Figure:
+    """The ``seq_len x dim`` output: one row per position, labelled with token and ID.
+
+    Pass the ``weight`` it was looked up from to colour both on the same scale: a lookup
+    copies numbers, so the same number gets the same colour in both pictures."""
     labels = [f"pos {i}: {t} (id {k})" for i, (t, k) in enumerate(zip(tokens, ids))]
     return matrix_heatmap(
         output,
         labels,
         [f"d{j}" for j in range(output.shape[1])],
-        zmax=symmetric_range(output),
+        zmax=symmetric_range(output if weight is None else weight),
         show_values=output.size <= 300,
         hover_name="value",
     )
