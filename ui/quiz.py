@@ -32,7 +32,10 @@ def predict_then_reveal(
     if state.get(f"{key}__context") != repr(context):
         state[f"{key}__context"] = repr(context)
         state[f"{key}__revealed"] = False
-        state.pop(f"{key}__choice", None)
+        # Set, not deleted: a deleted widget value comes back from the browser, which still
+        # shows the old pick; a value set here is sent to the browser, so the new question
+        # starts with nothing picked.
+        state[f"{key}__choice"] = [] if multi else None
     revealed = state.get(f"{key}__revealed", False)
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal.** {question}")
