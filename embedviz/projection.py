@@ -227,6 +227,13 @@ def cache_key(matrix: np.ndarray, *settings) -> tuple:
     return (hashlib.sha256(x.tobytes()).hexdigest(), x.shape, str(x.dtype), *settings)
 
 
+def tsne_lookup(matrix: np.ndarray, cfg: TSNEConfig = TSNEConfig()) -> TSNEResult | None:
+    """The remembered result for these inputs, or None (nothing is computed)."""
+    key = cache_key(matrix, cfg)
+    with _tsne_lock:
+        return _tsne_cache.get(key)
+
+
 def tsne_cached(
     matrix: np.ndarray,
     cfg: TSNEConfig = TSNEConfig(),

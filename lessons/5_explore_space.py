@@ -233,10 +233,19 @@ def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture |
         st.info(note)
     cfg = projection.TSNEConfig(dims, used, n_iter, None if lr == "auto" else float(lr),
                                 int(seed))
-    bar = st.progress(0.0, text=f"t-SNE of {n} words...")
-    result = projection.tsne_cached(  # cached by its inputs, shared by all sessions
-        wmap.matrix, cfg, progress=lambda f: bar.progress(f, text=f"t-SNE of {n} words: {f:.0%}"))
-    bar.empty()
+    result = projection.tsne_lookup(wmap.matrix, cfg)  # computed before, by anyone: instant
+    if result is None:
+        # a long computation starts on an explicit action, never on each step of a slider
+        if not st.button(f"Draw the t-SNE of these {n} words", key="space__tsne_go",
+                         type="primary", icon=":material/scatter_plot:"):
+            st.info("t-SNE takes a few seconds (about a second per 1,000 words): set the words "
+                    "and the settings, then press the button. Results are remembered.")
+            return None
+        bar = st.progress(0.0, text=f"t-SNE of {n} words...")
+        result = projection.tsne_cached(  # cached by its inputs, shared by all sessions
+            wmap.matrix, cfg,
+            progress=lambda f: bar.progress(f, text=f"t-SNE of {n} words: {f:.0%}"))
+        bar.empty()
     titles = [f"t-SNE {i + 1}" for i in range(dims)]
     trust = cached_trust(wmap.matrix, result.coords)
     return Picture(result.coords, titles, (
@@ -404,6 +413,9 @@ def _preset(a: str, b: str, c: str) -> None:
     st.session_state.update(space_a=a, space_b=b, space_c=c)
 
 
+ANALOGY_DEFAULTS = {"space_a": "king", "space_b": "man", "space_c": "woman"}
+
+
 @guarded
 def analogy_section(src: Source, restrict: int | None):
     cols = st.columns(len(ANALOGY_PRESETS))
@@ -412,10 +424,12 @@ def analogy_section(src: Source, restrict: int | None):
                    args=(a, b, c), use_container_width=True)
     c = st.columns([1, 1, 1, 1])
     words = []
-    for col, key, default, sign in zip(c, ["space_a", "space_b", "space_c"],
-                                       ["king", "man", "woman"], ["a", "− b", "+ c"]):
+    for key, default in ANALOGY_DEFAULTS.items():  # defaults through Session State only, so
+        if key not in st.session_state and key not in st.query_params:  # a preset raises no
+            st.session_state[key] = default  # warning; a link's own value still wins
+    for col, key, sign in zip(c, ANALOGY_DEFAULTS, ["a", "− b", "+ c"]):
         with col:
-            typed = tokenize(capped(st.text_input(sign, default, key=key, bind=B, disabled=teacher.locked(key)),
+            typed = tokenize(capped(st.text_input(sign, key=key, bind=B, disabled=teacher.locked(key)),
                                     MAX_TYPED_CHARS, "word"))
             words.append(typed[0] if typed else "")
     k = c[3].slider("Answers", 1, 20, 5, key="space_analogy_k", bind=B, disabled=teacher.locked('space_analogy_k'))
@@ -480,7 +494,11 @@ word_map, word_pairs = pick_map(source)
 st.subheader("The map")
 focus, searched, metric, k = pick_word(source, word_map)
 marked = focus if searched else None  # the map marks a word only when it is searched for
-near = [nb.word for nb in neighbours_on_map(word_map, marked, metric, k)] if marked else []
+# its neighbours are ringed on the map only once the question below is answered (with one
+# neighbour the ring would be the answer)
+answered_before = st.session_state.get("space_quiz__revealed", False)
+near = ([nb.word for nb in neighbours_on_map(word_map, marked, metric, k)]
+        if marked and answered_before else [])
 if len(word_map.words) < 2:
     st.info("The map needs at least two known words: choose a list or add words above.")
     map_coords = None

@@ -102,10 +102,16 @@ def test_tsne_runs_with_a_message_when_perplexity_does_not_fit():
     assert_clean(at)
     text = _texts(at)
     assert "Perplexity 100 is too large for 36 points" in text
+    # a long computation waits for an explicit action: no t-SNE ran on the slider's change
+    assert "trustworthiness" not in text and "press the button" in text
+    at.button(key="space__tsne_go").click().run()
+    assert_clean(at)
+    text = _texts(at)
     assert "trustworthiness" in text
     points = [t for t in chart_spec(at, "space_chart_map")["data"] if t["name"] != "pairs"]
     assert sum(len(plotly_array(t["x"])) for t in points) == 36
     at.radio(key="space_dims").set_value(3).run()
+    at.button(key="space__tsne_go").click().run()
     assert_clean(at)
     assert {t["type"] for t in chart_spec(at, "space_chart_map")["data"]} == {"scatter3d"}
 

@@ -70,7 +70,8 @@ def report_bad_link_values(before: dict[str, str] | None) -> None:
     now = st.query_params.to_dict()
     skip = {LOCK, ALLOW, PRESENT}
     bad = [(k, v, now.get(k)) for k, v in before.items()
-           if k not in skip and k in st.session_state and now.get(k) != v]
+           if k not in skip and k in st.session_state and now.get(k) != v
+           and not (k not in now and _same(st.session_state[k], v))]  # the default, dropped
     unknown = [k for k in before if k not in skip and k not in st.session_state
                and not k.startswith("_")]
     parts = [f"`{k}={v[:40]}` is not a value this page allows"
@@ -80,6 +81,21 @@ def report_bad_link_values(before: dict[str, str] | None) -> None:
     if parts:
         st.warning("This link has values the page could not use: " + "; ".join(parts) + ".",
                    icon=":material/link_off:")
+
+
+def _same(value, text: str) -> bool:
+    """Whether a widget's value is what the URL said (Streamlit drops a default from the
+    URL: that is not a mistake of the link)."""
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text) == float(value)
+        except ValueError:
+            return False
+    if isinstance(value, (list, tuple)):
+        return text == ",".join(map(str, value))
+    return str(value) == text
 
 
 def sidebar_switch() -> None:
