@@ -133,6 +133,7 @@ st.caption(
 if result is None:
     st.warning("These settings make the numbers blow up (NaN or infinity) within the steps: "
                "lower the learning rates in *Learning rates and weight decay*.")
+    next_lesson_link()
     st.stop()
 if kind != "classifier":
     st.caption(
@@ -271,6 +272,7 @@ if not revealed and not state.get("grads__skip"):
     if st.button("Show the answer without predicting", key="grads__skip_button"):
         state["grads__skip"] = True
         st.rerun()
+    next_lesson_link()
     st.stop()
 
 # ---- 3. After optimizer.step() ---------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""Made for the projector (issue #11), measured in a real browser at 1024 x 768 and 1280 x 720.
+
+- every chart's rendered SVG text is at least 14 px (16 px with presenter mode);
+- lesson 3: Play, the Step and Loss numbers and the live space chart are on the first screen;
+- the tables the audit found cut (lesson 1's tokens) show every column without scrolling;
+- presenter mode and a locked link open the prepared view, other controls disabled;
+- every lesson ends with a link to the next one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import SCREENSHOTS, goto, wait_for_app_idle
+from tests.browser.test_all_pages import ROUTES
+
+SIZES = [(1024, 768), (1280, 720)]
+LESSONS = [r for r in ROUTES if r]
+
+FONT_SIZES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot text'))
+  .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
+  .map(t => [parseFloat(getComputedStyle(t).fontSize), t.textContent.slice(0, 30)])"""
+
+IN_VIEW_JS = """(sel) => { const e = document.querySelector(sel); if (!e) return null;
+  const r = e.getBoundingClientRect();
+  return [r.top, r.bottom, r.left, r.right, innerHeight, innerWidth]; }"""
+
+CUT_TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+  .map(e => { const s = e.querySelector('.dvn-scroller') || e;
+              return [s.scrollWidth, s.clientWidth]; })"""
+
+
+def resize(page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("route", ["words", "onehot", "train", "gradients", "space"])
+def test_chart_text_is_readable_on_a_projector(page, app_url, route, size):
+    resize(page, size)
+    goto(page, app_url, route)
+    fonts = page.evaluate(FONT_SIZES_JS)
+    assert fonts, "no chart text drawn"
+    small = [f for f in fonts if f[0] < 14]
+    assert not small, f"chart text below 14 px on /{route}: {small[:8]}"
+    page.screenshot(path=str(SCREENSHOTS / f"projector_{route}_{size[0]}x{size[1]}.png"))
+
+
+def test_presenter_mode_makes_chart_text_at_least_16_px(page, app_url):
+    resize(page, SIZES[0])
+    goto(page, app_url, "words", {"present": "true"})
+    fonts = page.evaluate(FONT_SIZES_JS)
+    assert fonts and min(f[0] for f in fonts) >= 16, sorted(fonts)[:5]
+    page.screenshot(path=str(SCREENSHOTS / "presenter_words_1024x768.png"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size):
+    resize(page, size)
+    goto(page, app_url, "train", {"present": "true"})
+    play = page.get_by_role("button", name="▶ Play").bounding_box()
+    assert play and play["y"] + play["height"] <= size[1], play
+    step = page.locator('[data-testid="stMetricValue"]').first.bounding_box()
+    assert step and step["y"] + step["height"] <= size[1], step
+    chart = page.evaluate(IN_VIEW_JS, '[data-testid="stPlotlyChart"]')
+    top, bottom, left, right, height, width = chart
+    visible = (min(bottom, height) - top) / (bottom - top)
+    assert top < height and visible >= 0.75, f"only {visible:.0%} of the live chart is on screen"
+    assert right <= width + 1
+    page.screenshot(path=str(SCREENSHOTS / f"train_one_screen_{size[0]}x{size[1]}.png"))
+
+
+def test_lesson_1_token_table_shows_every_column(page, app_url):
+    resize(page, SIZES[0])
+    goto(page, app_url, "words")
+    for scroll, client in page.evaluate(CUT_TABLES_JS)[:1]:  # the token table is the first
+        assert scroll <= client + 2, (scroll, client)
+
+
+def test_a_locked_link_disables_all_but_the_allowed_control(page, app_url):
+    resize(page, SIZES[1])
+    goto(page, app_url, "words", {"lock": "1", "allow": "words_sentence", "words_dim": "4"})
+    sentence = page.get_by_role("textbox", name="Your sentence")
+    assert sentence.is_enabled()
+    dim = page.locator('[data-testid="stSlider"]').filter(has_text="Embedding dimension")
+    assert dim.get_by_role("slider").is_disabled()
+    assert "4" in dim.inner_text()  # the prepared value
+    page.screenshot(path=str(SCREENSHOTS / "locked_words_1280x720.png"))
+
+
+@pytest.mark.parametrize("route", LESSONS)
+def test_every_lesson_links_to_the_next(page, app_url, route):
+    goto(page, app_url, route)
+    i = LESSONS.index(route)
+    link = page.locator('[data-testid="stPageLink"]').filter(has_text="Next:")
+    if i + 1 < len(LESSONS):
+        assert link.count() == 1, f"/{route} has no next-lesson link"
+        link.first.click()
+        wait_for_app_idle(page)
+        assert page.url.split("?")[0].rstrip("/").endswith(LESSONS[i + 1])
+    else:
+        assert "This is the last lesson" in page.locator('[data-testid="stMain"]').inner_text()
