@@ -163,6 +163,8 @@ st.header("Why not just use the IDs, or one-hot vectors?")
 left, right = st.columns(2)
 with left:
     st.subheader("Integer IDs put words on a line")
+    st.caption("Say someone handed out these numbers (not this vocabulary's IDs, any numbers "
+               "would do) and fed them to a network as they are:")
     show_chart(figs.integer_line(examples.INTEGER_IDS), key="words_intline_chart")
     dists = sorted(integer_id_distances(examples.INTEGER_IDS), key=lambda t: t[2])
     st.dataframe(pd.DataFrame(dists, columns=["word", "word ", "|ID difference|"]),

@@ -418,15 +418,23 @@ ANALOGY_DEFAULTS = {"space_a": "king", "space_b": "man", "space_c": "woman"}
 
 @guarded
 def analogy_section(src: Source, restrict: int | None):
-    cols = st.columns(len(ANALOGY_PRESETS))
-    for col, (a, b, c) in zip(cols, ANALOGY_PRESETS):
-        col.button(f"{a} − {b} + {c}", key=f"space__preset_{a}", on_click=_preset,
-                   args=(a, b, c), use_container_width=True)
+    if src.key == "glove":  # the presets are GloVe's words
+        cols = st.columns(len(ANALOGY_PRESETS))
+        for col, (a, b, c) in zip(cols, ANALOGY_PRESETS):
+            col.button(f"{a} − {b} + {c}", key=f"space__preset_{a}", on_click=_preset,
+                       args=(a, b, c), width="stretch")
     c = st.columns([1, 1, 1, 1])
     words = []
-    for key, default in ANALOGY_DEFAULTS.items():  # defaults through Session State only, so
+    defaults = ANALOGY_DEFAULTS
+    if src.key == "model":  # start from words this model knows (its three most frequent
+        known = [w for w in src.words if any(ch.isalpha() for ch in w)][:3]  # real words)
+        defaults = dict(zip(ANALOGY_DEFAULTS, known)) if len(known) == 3 else defaults
+    for key, default in defaults.items():  # defaults through Session State only, so
         if key not in st.session_state and key not in st.query_params:  # a preset raises no
             st.session_state[key] = default  # warning; a link's own value still wins
+        elif src.key == "model" and st.session_state.get(key) == ANALOGY_DEFAULTS[key] \
+                and ANALOGY_DEFAULTS[key] not in src.index:
+            st.session_state[key] = default  # GloVe's default, unknown to this model
     for col, key, sign in zip(c, ANALOGY_DEFAULTS, ["a", "− b", "+ c"]):
         with col:
             typed = tokenize(capped(st.text_input(sign, key=key, bind=B, disabled=teacher.locked(key)),
