@@ -254,6 +254,14 @@ def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture |
         "clusters mean little in t-SNE; change the seed and the layout moves."), labels)
 
 
+def _clicked_point() -> None:
+    """A point was clicked: its word becomes the word studied below (and asked about)."""
+    points = (st.session_state.get("space_chart_map") or {}).get("selection", {}).get("points")
+    word = next((p["customdata"][0] for p in points or [] if p.get("customdata")), None)
+    if word and not teacher.locked("space_word"):
+        st.session_state["space_word"] = word
+
+
 @guarded
 def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: list[str],
                 pairs: list[tuple[str, str]]):
@@ -271,8 +279,14 @@ def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: 
     fig = figs.space_scatter(pic.coords, wmap.words, wmap.categories, labels=pic.labels,
                              highlight=focus, neighbours=near, pairs=pairs,
                              axis_titles=pic.axis_titles, height=700 if dims == 3 else 620)
-    show_chart(fig, key="space_chart_map")
-    st.caption(pic.caption)
+    if dims == 2:  # click a point to study that word, as in the Embedding Projector
+        show_chart(fig, key="space_chart_map", on_select=_clicked_point,
+                   selection_mode="points")
+        st.caption(pic.caption + " Click a point to find its nearest words in all "
+                   f"{wmap.matrix.shape[1]} dimensions.")
+    else:
+        show_chart(fig, key="space_chart_map")
+        st.caption(pic.caption)
     if pic.variance is not None:
         show_chart(figs.explained_variance_bars(pic.variance, dims,
                                                      "Explained variance per component"),

@@ -100,3 +100,20 @@ def test_every_lesson_links_to_the_next(page, app_url, route):
         assert page.url.split("?")[0].rstrip("/").endswith(LESSONS[i + 1])
     else:
         assert "This is the last lesson" in page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_clicking_a_point_on_lesson_5s_map_studies_that_word(page, app_url):
+    """As in the Embedding Projector: a click on a point lists its nearest words."""
+    resize(page, SIZES[1])
+    goto(page, app_url, "space")
+    point = (page.locator('[data-testid="stPlotlyChart"]').first
+             .locator(".scatterlayer .trace .points path").nth(5))
+    point.scroll_into_view_if_needed()
+    word = point.evaluate("p => p.__data__ && p.__data__.data && p.__data__.data[0]")
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_for_app_idle(page)
+    searched = page.get_by_role("textbox", name="Find a word").input_value()
+    assert searched and (word is None or searched == word)
+    heads = page.locator("h3").all_inner_texts()
+    assert any(f"Neighbours of “{searched}”" in h for h in heads), heads
