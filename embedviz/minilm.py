@@ -116,3 +116,37 @@ def _load() -> MiniLM:
     for p in model.parameters():
         p.requires_grad_(False)
     return MiniLM(model=model, tokenizer=tokenizer(), config=cfg)
+
+
+TOKEN_TABLE = "embeddings.word_embeddings.weight"
+
+
+def token_table() -> np.ndarray:
+    """(30522, 384) the token table alone, read-only, without building the model.
+
+    Lesson 7 needs only this table: it is sliced out of ``model.safetensors`` (whose header
+    says where each tensor lies), so neither ``transformers`` (about 5 s and 150 MB to
+    import) nor the other layers are loaded. If the whole model is already built, its own
+    table is returned instead (no second copy).
+    """
+    if _load.cache_info().currsize:
+        return load_minilm().token_table
+    with _lock:
+        return _token_table()
+
+
+@functools.cache
+def _token_table() -> np.ndarray:
+    import struct
+
+    raw = read_file("model.safetensors")
+    (n,) = struct.unpack("<Q", raw[:8])  # the header: 8 bytes of length, then JSON
+    header = json.loads(raw[8 : 8 + n])
+    name = next(k for k in header if k.removeprefix("bert.") == TOKEN_TABLE)
+    info = header[name]
+    if info["dtype"] != "F32":
+        raise RuntimeError(f"{NAME}: the token table is {info['dtype']}, expected F32")
+    start, end = (8 + n + off for off in info["data_offsets"])
+    table = np.frombuffer(raw[start:end], dtype="<f4").reshape(info["shape"]).copy()
+    table.flags.writeable = False
+    return table
