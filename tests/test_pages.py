@@ -10,7 +10,8 @@ import pytest
 
 from tests.apptest_helpers import assert_clean, lesson_pages, open_app
 
-ROUTES = ["words", "onehot", "train", "gradients", "space"]
+ROUTES = ["words", "onehot", "train", "gradients", "space", "pretrained", "subwords", "sizes",
+          "positions", "readers"]
 
 
 def test_navigation_lists_every_lesson_and_home_links_them():
