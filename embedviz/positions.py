@@ -40,7 +40,7 @@ from torch import nn
 
 from embedviz.corpora import is_word, load_builtin
 from embedviz.embedding import EmbeddingConfig, make_embedding
-from embedviz.seeding import check_seed, numpy_rng, torch_generator
+from embedviz.seeding import check_seed, derived_seed, numpy_rng, torch_generator
 from embedviz.similarity import similarity_matrix
 from embedviz.text import PAD_ID, Vocabulary, tokenize
 from embedviz.training import OPTIMIZERS, History, Snapshots, Trainer, make_optimizer
@@ -200,7 +200,7 @@ class OrderTask:
         n_out = min(max_held_out, round(held_out_share * len(sentences)))
         self.train_ids = pad_rows([sentences[i] for i in order[n_out:]])  # (n_train, seq)
         held = pad_rows([sentences[i] for i in order[:n_out]])  # (n_out, seq)
-        twins = shuffle_sentences(held, torch_generator(seed + 1))
+        twins = shuffle_sentences(held, torch_generator(derived_seed(seed, 1)))
         self.check = OrderBatch(  # (2 n_out, seq): each sentence as written, then shuffled
             ids=torch.cat([held, twins]),
             labels=torch.cat([torch.full((n_out,), ORIGINAL), torch.full((n_out,), SHUFFLED)]),
@@ -315,8 +315,8 @@ class OrderModels(nn.Module):
         self.tokens = nn.ModuleList(make_embedding(tokens) for _ in self.kinds)
         self.learned_positions = make_embedding(EmbeddingConfig(  # nn.Embedding(max_len, dim)
             vocab_size=cfg.max_len, dim=d, init="normal", scale=cfg.position_scale,
-            seed=cfg.seed + 1, padding_idx=None))
-        g = torch_generator(cfg.seed + 2)
+            seed=derived_seed(cfg.seed, 1), padding_idx=None))
+        g = torch_generator(derived_seed(cfg.seed, 2))
         self.qkv_w = _linear_weight(g, m, d, 3 * d)  # (3, dim, 3 dim) queries, keys, values
         self.qkv_b = _linear_weight(g, m, d, 3 * d, bias=True)  # (3, 1, 3 dim)
         self.mix_w, self.mix_b = _linear_weight(g, m, d, d), _linear_weight(g, m, d, d, True)

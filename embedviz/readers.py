@@ -37,7 +37,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from embedviz.corpora import Corpus, is_word, load_builtin, train_validation_split
 from embedviz.embedding import EmbeddingConfig, make_embedding
 from embedviz.model import SentenceBatch, param_groups
-from embedviz.seeding import torch_generator
+from embedviz.seeding import derived_seed, torch_generator
 from embedviz.similarity import similarity_matrix
 from embedviz.text import PAD, PAD_ID, Vocabulary, pad_or_truncate, tokenize
 from embedviz.training import TrainConfig, Trainer, make_optimizer
@@ -153,7 +153,7 @@ class ReaderTrainer(Trainer):
         cfg = self.config
         emb_cfg = EmbeddingConfig(vocab_size=len(self.vocab), dim=cfg.dim, init=cfg.init,
                                   scale=cfg.init_scale, seed=cfg.seed, padding_idx=PAD_ID)
-        self.model = RNNClassifier(emb_cfg, config.hidden, config.cell, seed=cfg.seed + 1)
+        self.model = RNNClassifier(emb_cfg, config.hidden, config.cell, seed=derived_seed(cfg.seed, 1))
         self.optimizer = make_optimizer(cfg.optimizer, param_groups(self.model), cfg.lr)
         self.snapshots = replace(self.snapshots, steps=[], matrices=[])
         self.snapshots.maybe_add(0, self.embedding_matrix)

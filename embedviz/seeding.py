@@ -21,6 +21,12 @@ def check_seed(seed: int) -> int:
     return seed
 
 
+def derived_seed(seed: int, offset: int) -> int:
+    """Another stream from the same seed (``seed + offset``, wrapping at ``MAX_SEED``): a
+    student's largest seed must work as well as 0."""
+    return (check_seed(seed) + int(offset)) % (MAX_SEED + 1)
+
+
 def torch_generator(seed: int) -> torch.Generator:
     """A private CPU generator for torch ops that take ``generator=``."""
     return torch.Generator().manual_seed(check_seed(seed))

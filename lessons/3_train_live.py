@@ -11,7 +11,7 @@ from embedviz.embedding import INITS
 from embedviz.figures import training as figs
 from embedviz.model import MODEL_KINDS
 from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
-from embedviz.seeding import MAX_SEED, numpy_rng
+from embedviz.seeding import MAX_SEED, derived_seed, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
 from ui import BIND, live, teacher
@@ -468,7 +468,7 @@ def make_question() -> dict:
     now = trainer.nearest(focus, k=4)
     future = ahead.nearest(focus, k=1)[0] if not ahead.diverged else None
     picked = {now[0][0]} | ({future[0]} if future else set())
-    rng = numpy_rng(config.seed + trainer.step_count)
+    rng = numpy_rng(derived_seed(config.seed, trainer.step_count))
     kind = categories.get(focus)
     same = sorted(w for w in categories if categories[w] == kind and w != focus)
     other = sorted(w for w in categories if categories[w] != kind)
