@@ -26,7 +26,7 @@ LOOK_AHEAD = 200  # steps the quiz looks into the future
 TRAIL_SNAPSHOTS = 6
 REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
-SPACE_HEIGHT, CURVES_HEIGHT = 420, 300  # Play, the numbers and both charts on a 720-px screen
+SPACE_HEIGHT, CURVES_HEIGHT = 450, 340  # Play, the numbers and both charts on a 720-px screen
 MAX_TRAIN_TO = 20_000  # "train to step": about 20 s of one thread at most
 
 DIMS = [2, 3, 4, 8, 16, 32, 64, 128]

@@ -63,14 +63,15 @@ def _cell_text(panel: Panel) -> np.ndarray:
     return text
 
 
-ASSUMED_WIDTH_PX = 850  # plot area of the wide layout's main column: decides which cells show values
+ASSUMED_WIDTH_PX = 560  # the plot area on a 1024-px projector with the sidebar open: decides
+# which cells can write their values at 14 px (the rest show them on hover, and say so)
 GAP_WIDTH_PX = 620  # gaps for labels and operators are sized for this narrower plot (a 1024-px
 # projector with the sidebar open), so they never overlap on a classroom screen
 CHAR_PX = 9  # an average tick-label character at SMALL_FONT
 OPERATOR_PX = 44
 TITLE_CHAR_PX = 9.5
 SUBTITLE_CHAR_PX = 7
-MIN_TEXT_CELL_PX = 22  # narrower cells show colour only (values on hover)
+MIN_TEXT_CELL_PX = 34  # "-0.3" at 14 px; narrower cells show colour only (values on hover)
 
 
 def side_by_side(
@@ -85,12 +86,15 @@ def side_by_side(
     domains = _domains(panels, operators)
     cells = sum(p.values.size for p in panels)
     traces, axes, notes, outlines = [], {}, [], []
+    hidden = []  # panels whose cells are too narrow for their numbers
     for k, (p, (x0, x1)) in enumerate(zip(panels, domains), start=1):
         rows, cols = p.values.shape
         cell_px = (x1 - x0) * ASSUMED_WIDTH_PX / cols
         min_px = MIN_TEXT_CELL_PX / 2 if p.value_format == ".0f" else MIN_TEXT_CELL_PX
         show = cells <= 1200 and p.values.size <= 600 and cell_px >= min_px
-        if p.value_format == ".2f" and cell_px < 42:  # "-0.25" needs ~42 px to be legible
+        if not show:
+            hidden.append(p.title)
+        if p.value_format == ".2f" and cell_px < 48:  # "-0.25" needs ~48 px at 14 px
             p = replace(p, value_format=".1f")
         trace = heatmap_trace(
             p.values, [_plain(r) for r in p.row_labels], [_plain(c) for c in p.col_labels],
@@ -126,11 +130,16 @@ def side_by_side(
                 showarrow=False, text=f"<b>{html.escape(operators[k - 2])}</b>",
                 font=dict(size=FONT_SIZE + 8),
             ))
+    if hidden:
+        notes.append(dict(x=0, y=0, xref="paper", yref="paper", yanchor="top", yshift=-6,
+                          xanchor="left", showarrow=False, font=dict(size=SMALL_FONT, color="#555"),
+                          text=f"Numbers of {', '.join(_plain(h) for h in hidden)}: hover a cell "
+                          "(too small to write at a readable size)"))
     fig = go.Figure(traces)
     fig.update_layout(**axes, annotations=notes, shapes=outlines)  # one update: plotly is slow
     cell = 34 if n_rows <= 12 else 24 if n_rows <= 24 else 20
     fig = base_layout(fig, title, height=int(120 + cell * n_rows + (40 if title else 0)))
-    fig.update_layout(margin=dict(t=75 + (40 if title else 0), b=10))
+    fig.update_layout(margin=dict(t=75 + (40 if title else 0), b=36 if hidden else 10))
     return fig
 
 

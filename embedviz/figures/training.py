@@ -60,9 +60,9 @@ def curves_parts(
     ]
     shapes, notes = [], [
         # short titles: the side column is narrow on a 1024-px projector
-        _panel_title("Loss ↓", 0.962),
-        _panel_title(f"{accuracy_label.split()[-1].capitalize()} ↑", 0.632),  # "Accuracy ↑"
-        _panel_title(f"Nearest to “{word}”", 0.29),
+        _panel_title("Loss ↓", 0.93),
+        _panel_title(f"{accuracy_label.split()[-1].capitalize()} ↑", 0.60),  # "Accuracy ↑"
+        _panel_title(f"Nearest to “{word}”", 0.27),
     ]
     if chance is not None:
         shapes.append(dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=chance,
@@ -75,13 +75,14 @@ def curves_parts(
                           yref="y2 domain", y=0.5, showarrow=False, font=dict(color="#555")))
     low = min(0.0, min(sims, default=0.0))
     layout = dict(
-        xaxis=dict(domain=[0, 1], anchor="y", rangemode="tozero"),
-        yaxis=dict(domain=[0.745, 0.955], rangemode="tozero"),
-        xaxis2=dict(domain=[0, 1], anchor="y2", rangemode="tozero",
-                    title=dict(text="step", standoff=4)),
-        yaxis2=dict(domain=[0.41, 0.625], range=[0, 1.05], tickformat=".0%"),
-        xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.0]),
-        yaxis3=dict(domain=[0, 0.28], autorange="reversed", type="category"),
+        # three stacked panels that stay apart at 300 px: few ticks, no axis titles (the
+        # panel titles say what each is; the x axes of the curves are the step)
+        xaxis=dict(domain=[0, 1], anchor="y", rangemode="tozero", nticks=4),
+        yaxis=dict(domain=[0.72, 0.92], rangemode="tozero", nticks=3),
+        xaxis2=dict(domain=[0, 1], anchor="y2", rangemode="tozero", nticks=4),
+        yaxis2=dict(domain=[0.39, 0.59], range=[0, 1.05], tickformat=".0%", nticks=3),
+        xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.0], showticklabels=False),
+        yaxis3=dict(domain=[0, 0.26], autorange="reversed", type="category"),
         annotations=notes, bargap=0.25,
     )
     if shapes:
@@ -243,10 +244,10 @@ def space_parts(
         yaxis=dict(range=[-r, r], title=dict(text=axis_titles[1]), zerolinecolor="#DDD",
                    scaleanchor="x", scaleratio=1),
         # below the axis title, so a narrow screen's wrapped legend never covers the title
-        legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0,
+        legend=dict(orientation="h", yanchor="top", y=-0.24, xanchor="left", x=0,
                     itemsizing="constant"),
         uirevision="space",  # keeps a student's zoom while the points move
-        margin=dict(l=10, r=10, b=110, t=60),  # room for the title, and the legend below
+        margin=dict(l=10, r=10, b=130, t=60),  # room for the title, and the legend below
     )
     return data, layout
 
