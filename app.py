@@ -39,7 +39,8 @@ with st.sidebar:
     builder = st.container()
 link_problems = st.container()  # above the page: filled once the page has read the URL
 first_values = teacher.start_of_run(page.url_path)
-guarded(page.run)()
+with st.spinner("Working…", show_time=True):  # shown only for a run longer than half a second
+    guarded(page.run)()
 with link_problems:
     teacher.report_bad_link_values(first_values)
 with builder:

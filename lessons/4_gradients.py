@@ -160,21 +160,20 @@ examples = grads.batch_examples(batch, words, source.corpus.label_names)
 looked = pd.DataFrame(
     [{"row ID": r, "token": words[r], "times looked up": n} for r, n in sorted(counts.items())]
 )
-left, right = st.columns([3, 2])
-with left:
-    st.markdown(f"**{len(examples)} {EXAMPLE_WORD[kind]}**, and the table each word is read from:")
-    st.dataframe(pd.DataFrame(examples), hide_index=True, height=min(400, 38 + 35 * len(examples)))
-with right:
-    n_pad = counts.get(PAD_ID, 0)
-    st.markdown(
-        f"**Rows of W it looks up:** {len(back.ids)} lookups, {len(batch_rows)} distinct "
-        f"words" + (f", plus {n_pad} × `{PAD}`" if n_pad else "") + "."
-    )
-    st.dataframe(
-        looked, hide_index=True, height=min(400, 38 + 35 * len(looked)),
-        column_config={"times looked up": st.column_config.ProgressColumn(
-            "times looked up", format="%d", min_value=0, max_value=max(counts.values()))},
-    )
+# one above the other, full width: side by side, a 1024-px projector cut the examples' columns
+st.markdown(f"**{len(examples)} {EXAMPLE_WORD[kind]}**, and the table each word is read from:")
+st.dataframe(pd.DataFrame(examples), hide_index=True, width="stretch",
+             height=min(400, 38 + 35 * len(examples)))
+n_pad = counts.get(PAD_ID, 0)
+st.markdown(
+    f"**Rows of W it looks up:** {len(back.ids)} lookups, {len(batch_rows)} distinct "
+    f"words" + (f", plus {n_pad} × `{PAD}`" if n_pad else "") + "."
+)
+st.dataframe(
+    looked, hide_index=True, height=min(400, 38 + 35 * len(looked)), width="stretch",
+    column_config={"times looked up": st.column_config.ProgressColumn(
+        "times looked up", format="%d", min_value=0, max_value=max(counts.values()))},
+)
 
 # ---- 2. After backward() ---------------------------------------------------------------------
 st.header("2 · After `loss.backward()`: the gradient of W")
@@ -305,7 +304,7 @@ def summary_row(name: str) -> dict:
     }
 
 
-st.dataframe(pd.DataFrame([summary_row(n) for n in names]), hide_index=True)
+st.dataframe(pd.DataFrame([summary_row(n) for n in names]), hide_index=True, width="stretch")
 
 
 def explain(name: str) -> str:

@@ -68,9 +68,10 @@ def integer_line(ids: dict[str, int]) -> go.Figure:
         )
     )
     lo, hi = min(ids.values()), max(ids.values())
-    pad = max(5, (hi - lo) * 0.1)
+    pad = max(5, (hi - lo) * 0.18)  # room for a label centred on the first and last point
     fig.update_xaxes(range=[lo - pad, hi + pad], zeroline=True, title="token ID")
     fig.update_yaxes(visible=False, range=[-1.2, 1.2])
+    fig.update_traces(cliponaxis=False)  # a label near the edge is drawn whole, never cut
     return base_layout(fig, height=220)
 
 
