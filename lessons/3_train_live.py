@@ -362,6 +362,8 @@ def live_view() -> None:
     less often and each refresh trains more steps. When the interval must change, the whole
     page runs again, which declares this fragment with the new ``run_every``."""
     trainer = state["train_trainer"]
+    if state.pop("train__clicked", False):
+        st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
     pace, done, step_seconds = None, 0, 0.0
     if state.get("train__playing") and not trainer.diverged:
         pace = live.live_pace(speed, state.get("train__interval"))
@@ -409,11 +411,22 @@ def live_view() -> None:
         accuracy_label=accuracy_label(), neighbours=near, categories=view_categories, word=focus,
     )
     show_chart(figs.live_figure(*space, title=title, height=SPACE_HEIGHT), key="train__space",
+               on_select=_clicked_word, selection_mode="points",
                where=left)
     show_chart(figs.live_figure(*curves, height=CURVES_HEIGHT), key="train__curves", where=right)
     if pace is not None:
         live.pace_caption(pace)
         live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
+
+
+def _clicked_word() -> None:
+    """A point on the map was clicked: study that word (its neighbours, the question)."""
+    points = (state.get("train__space") or {}).get("selection", {}).get("points") or []
+    word = next((p.get("customdata") for p in points if isinstance(p.get("customdata"), str)),
+                None)
+    if word in word_options and not teacher.locked("train_word"):
+        state["train_word"] = word
+        state["train__clicked"] = True
 
 
 def _refit() -> None:

@@ -117,3 +117,19 @@ def test_clicking_a_point_on_lesson_5s_map_studies_that_word(page, app_url):
     assert searched and (word is None or searched == word)
     heads = page.locator("h3").all_inner_texts()
     assert any(f"Neighbours of “{searched}”" in h for h in heads), heads
+
+
+def test_clicking_a_point_on_lesson_3s_map_studies_that_word(page, app_url):
+    resize(page, SIZES[1])
+    goto(page, app_url, "train")
+    studied_js = """() => { const t = document.querySelectorAll('[data-testid="stPlotlyChart"]')[1]
+        .textContent; const m = t.match(/Nearest to “([^”]+)”/); return m && m[1]; }"""
+    before = page.evaluate(studied_js)
+    assert before == "cat"
+    point = (page.locator('[data-testid="stPlotlyChart"]').first
+             .locator(".scatterlayer .trace .points path").nth(40))
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_for_app_idle(page)
+    after = page.evaluate(studied_js)
+    assert after and after != before, "the clicked word did not become the studied word"
