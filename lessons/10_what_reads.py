@@ -117,23 +117,7 @@ def session_trainer(config: rd.ReaderConfig) -> rd.ReaderTrainer:
 def live_view() -> None:
     """Redrawn every tick while playing: train, then the curves and the order test."""
     trainer = state["read_trainer"]
-    pace, done, step_seconds = None, 0, 0.0
-    if state.get("read__playing") and not trainer.diverged:
-        pace = live.live_pace(state.get("read_speed", DEFAULT_SPEED),
-                              state.get("read__interval"))
-        if pace.interval != state.get("read__interval"):
-            state["read__interval"] = pace.interval
-            st.rerun()
-        start = live.cpu_clock()
-        done = trainer.step(pace.steps_per_tick)
-        step_seconds = live.cpu_clock() - start
-        if trainer.diverged:
-            state["read__playing"] = False
-            live.stop_live()
-            st.rerun()
-    draw_start = live.cpu_clock()
-    if pace is not None:
-        live.pace_caption(pace)
+    tick = live.train_tick("read", trainer, state.get("read_speed", DEFAULT_SPEED))
     if trainer.diverged:
         st.error(trainer.message)
     bag = rd.bag_reference()
@@ -161,8 +145,7 @@ def live_view() -> None:
                                title="P(positive)", height=400), key="read__probes")
         st.caption("Four reviews “the movie was …”: the RNN now, and lesson 3's bag of "
                    "embeddings (which cannot get all four right).")
-    if pace is not None:
-        live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
+    live.end_tick(tick)
 
 
 def play_controls(trainer: rd.ReaderTrainer) -> None:

@@ -364,21 +364,7 @@ def live_view() -> None:
     trainer = state["train_trainer"]
     if state.pop("train__clicked", False):
         st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
-    pace, done, step_seconds = None, 0, 0.0
-    if state.get("train__playing") and not trainer.diverged:
-        pace = live.live_pace(speed, state.get("train__interval"))
-        if pace.interval != state.get("train__interval"):
-            state["train__interval"] = pace.interval
-            st.rerun()  # the whole page: the fragment's timer takes the new interval
-        start = live.cpu_clock()
-        with model_lock:
-            done = trainer.step(pace.steps_per_tick)
-        step_seconds = live.cpu_clock() - start
-        if trainer.diverged:
-            state["train__playing"] = False
-            live.stop_live()
-            st.rerun()  # the whole page: stop the timer, show the message
-    draw_start = live.cpu_clock()
+    tick = live.train_tick("train", trainer, speed, lock=model_lock)
     hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
     left, right = st.columns([3, 2])
     m1, m2, m3 = right.columns(3)  # few elements: each costs the server on every tick
@@ -414,9 +400,7 @@ def live_view() -> None:
                on_select=_clicked_word, selection_mode="points",
                where=left)
     show_chart(figs.live_figure(*curves, height=CURVES_HEIGHT), key="train__curves", where=right)
-    if pace is not None:
-        live.pace_caption(pace)
-        live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
+    live.end_tick(tick)
 
 
 def _clicked_word() -> None:

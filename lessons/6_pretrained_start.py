@@ -175,22 +175,7 @@ b3.button("↺ Reset", on_click=_reset, key="pre__reset_button", width="stretch"
 def live_view() -> None:
     """Redrawn every tick while playing: train the three models, then draw the curves."""
     run = state["pre_run"]
-    pace, done, step_seconds = None, 0, 0.0
-    if state.get("pre__playing") and not run.diverged:
-        pace = live.live_pace(speed, state.get("pre__interval"))
-        if pace.interval != state.get("pre__interval"):
-            state["pre__interval"] = pace.interval
-            st.rerun()
-        start = live.cpu_clock()
-        done = run.step(pace.steps_per_tick)
-        step_seconds = live.cpu_clock() - start
-        if run.diverged:
-            state["pre__playing"] = False
-            live.stop_live()
-            st.rerun()
-    draw_start = live.cpu_clock()
-    if pace is not None:
-        live.pace_caption(pace)
+    tick = live.train_tick("pre", run, speed)
     if run.diverged:
         st.error(run.message)
     variants = run.variants
@@ -207,8 +192,7 @@ def live_view() -> None:
         show_chart(live_figure(*figs.accuracy_bars_parts(bars, T, n_val, n_unseen),
                                title=f"Validation, step {last:,}", height=360),
                    key="pre__bars")
-    if pace is not None:
-        live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
+    live.end_tick(tick)
 
 
 if playing:

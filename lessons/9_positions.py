@@ -264,22 +264,7 @@ b4.caption(f"Each step: one batch of {batch} sentences for all three models, "
 def live_view() -> None:
     """Redrawn every tick while playing: train the three models, then draw their curves."""
     models = state["pos_models"]
-    pace, done, step_seconds = None, 0, 0.0
-    if state.get("pos__playing") and not models.diverged:
-        pace = live.live_pace(speed, state.get("pos__interval"))
-        if pace.interval != state.get("pos__interval"):
-            state["pos__interval"] = pace.interval
-            st.rerun()
-        start = live.cpu_clock()
-        done = models.step(pace.steps_per_tick)
-        step_seconds = live.cpu_clock() - start
-        if models.diverged:
-            state["pos__playing"] = False
-            live.stop_live()
-            st.rerun()
-    draw_start = live.cpu_clock()
-    if pace is not None:
-        live.pace_caption(pace)
+    tick = live.train_tick("pos", models, speed)
     if models.diverged:
         st.error(models.message)
     cols = st.columns(4)
@@ -290,8 +275,7 @@ def live_view() -> None:
                    help=f"Held-out accuracy (measured every {h.stride} steps); chance is 50 %.")
     data, layout = figs.curves_parts(models.histories, NAMES)
     show_chart(live_figure(data, layout, height=400), key="pos__curves")
-    if pace is not None:
-        live.record_cost(live.cpu_clock() - draw_start, done, step_seconds)
+    live.end_tick(tick)
 
 
 if playing:

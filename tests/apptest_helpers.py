@@ -61,3 +61,15 @@ def plotly_array(value):
             arr = arr.reshape([int(s) for s in str(shape).split(",")])
         return arr
     return np.asarray(value)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """The page's ``st.metric`` values by label."""
+    return {m.label: m.value for m in at.metric}
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    """Press the button ``key``, run, and check the page is clean."""
+    at.button(key=key).click().run()
+    assert_clean(at)
+    return at

@@ -7,17 +7,7 @@ import pytest
 import torch
 
 from embedviz import positions as P
-from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array
-
-
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def _click(at, key: str):
-    at.button(key=key).click().run()
-    assert_clean(at)
-    return at
+from tests.apptest_helpers import assert_clean, chart_spec, click, metrics, open_page, plotly_array
 
 
 def _model_table(at):
@@ -28,12 +18,12 @@ def test_step_play_and_the_numbers_shown_are_the_models():
     at = open_page("positions")
     trainer = at.session_state["pos_models"]
     assert isinstance(trainer, P.OrderTrainer) and trainer.config == P.OrderConfig(lr=0.03)
-    assert _metrics(at)["Step"] == "0"
+    assert metrics(at)["Step"] == "0"
     for _ in range(2):
-        _click(at, "pos__step")
-    _click(at, "pos__play")  # a full run while playing trains one tick (3 steps)
-    assert _metrics(at)["Step"] == "5" and at.session_state["pos_models"] is trainer
-    _click(at, "pos__play")  # pause
+        click(at, "pos__step")
+    click(at, "pos__play")  # a full run while playing trains one tick (3 steps)
+    assert metrics(at)["Step"] == "5" and at.session_state["pos_models"] is trainer
+    click(at, "pos__play")  # pause
     twin = P.OrderTrainer(trainer.config)
     twin.step(5)
     for a, b in zip(twin.model.parameters(), trainer.model.parameters()):
@@ -83,7 +73,7 @@ def test_both_quizzes_reveal_computed_answers():
     at = open_page("positions")
     ahead = at.session_state["pos__ahead"]
     at.radio(key="pos_quiz_learn__choice").set_value("no, it stays at chance (50 %)").run()
-    _click(at, "pos_quiz_learn__reveal")
+    click(at, "pos_quiz_learn__reveal")
     assert any("Right" in s.value for s in at.success)
     check = P.OrderTrainer(at.session_state["pos_models"].config)
     check.step(300)
@@ -100,7 +90,7 @@ def test_both_quizzes_reveal_computed_answers():
     cos[10] = -np.inf
     best = tuple(sorted(np.argsort(-cos)[:2].tolist()))
     at.radio(key="pos_quiz_near__choice").set_value(best).run()
-    _click(at, "pos_quiz_near__reveal")
+    click(at, "pos_quiz_near__reveal")
     assert sum("Right" in s.value for s in at.success) == 2
     assert not at.session_state["pos_models"].step_count  # the look-ahead used copies
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from embedviz import pretrained_start as pre
-from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array
-
-
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def _click(at, key: str):
-    at.button(key=key).click().run()
-    assert_clean(at)
-    return at
+from tests.apptest_helpers import assert_clean, chart_spec, click, metrics, open_page, plotly_array
 
 
 def test_step_the_three_starts_and_the_shown_numbers_are_the_runs():
@@ -23,7 +13,7 @@ def test_step_the_three_starts_and_the_shown_numbers_are_the_runs():
     run = at.session_state["pre_run"]
     assert run.config == pre.StartConfig() and run.step_count == 0
     for _ in range(pre.EVAL_EVERY):
-        _click(at, "pre__step")
+        click(at, "pre__step")
     assert at.session_state["pre_run"] is run and run.step_count == pre.EVAL_EVERY
     twin = pre.SideBySide(run.config)
     twin.step(pre.EVAL_EVERY)
@@ -35,7 +25,7 @@ def test_step_the_three_starts_and_the_shown_numbers_are_the_runs():
     assert bars["layout"]["title"]["text"] == f"Validation, step {pre.EVAL_EVERY}"
     curves = chart_spec(at, "pre__curves")
     assert len(curves["data"]) == 12 and curves["layout"]["title"]["text"] == "Step 5"
-    shown = _metrics(at)
+    shown = metrics(at)
     assert shown["Frozen table vs step 0"] == "identical"
     assert shown["requires_grad"] == "False" and shown["Optimizer state for it"] == "none"
     assert shown["Frozen: moved"] == "0"
@@ -45,7 +35,7 @@ def test_step_the_three_starts_and_the_shown_numbers_are_the_runs():
 
 def test_settings_rebuild_and_divergence_is_explained():
     at = open_page("pretrained")
-    _click(at, "pre__step")
+    click(at, "pre__step")
     at.select_slider(key="pre_share").set_value(0.1).run()
     assert_clean(at)
     assert any("three new models" in i.value for i in at.info)
@@ -58,13 +48,13 @@ def test_settings_rebuild_and_divergence_is_explained():
     assert_clean(at)
     run = at.session_state["pre_run"]
     assert run.config == pre.StartConfig(train_share=0.1, held_out=0, optimizer="sgd", lr=1000.0)
-    _click(at, "pre__play")  # one full run while playing trains one tick
+    click(at, "pre__play")  # one full run while playing trains one tick
     run.step(200)
     at.run()
     assert_clean(at)
     assert run.diverged and any("blew up" in e.value for e in at.error)
     assert at.button(key="pre__play").disabled
-    _click(at, "pre__reset_button")
+    click(at, "pre__reset_button")
     assert at.session_state["pre_run"].step_count == 0
 
 
@@ -72,7 +62,7 @@ def test_the_quiz_answers_are_what_the_run_reaches():
     at = open_page("pretrained")
     quiz = at.session_state["pre__quiz"]
     at.radio(key="pre__quiz_best__choice").set_value(quiz["best"]).run()
-    _click(at, "pre__quiz_best__reveal")
+    click(at, "pre__quiz_best__reveal")
     assert any("Right" in s.value for s in at.success)
     run = at.session_state["pre_run"]
     assert run.step_count == 0  # the look-ahead trained copies
@@ -81,7 +71,7 @@ def test_the_quiz_answers_are_what_the_run_reaches():
     assert check.best_on_validation() == quiz["best"]
     answer = pre.closer_or_further(quiz["pair_before"], check.cosine("finetuned", "good", "bad"))
     at.radio(key="pre__quiz_pair__choice").set_value(answer).run()
-    _click(at, "pre__quiz_pair__reveal")
+    click(at, "pre__quiz_pair__reveal")
     assert sum("Right" in s.value for s in at.success) == 2
 
 
@@ -103,5 +93,5 @@ def test_own_labelled_text_bad_inputs_then_a_real_one(bad_inputs):
     assert run.task.corpus.name == "user" and run.config.held_out == 0
     assert {"zorbly", "glumph"} <= set(run.start.coverage.missing)
     assert any("1 line(s) skipped" in c.value for c in at.caption)
-    _click(at, "pre__step")
+    click(at, "pre__step")
     assert at.session_state["pre_run"].step_count == 1

@@ -7,19 +7,9 @@ import numpy as np
 import pytest
 
 from embedviz import readers as rd
-from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array
+from tests.apptest_helpers import assert_clean, chart_spec, click, metrics, open_page, plotly_array
 
 PART2 = "Part 2 · Static vs contextual vectors"
-
-
-def _click(at, key: str):
-    at.button(key=key).click().run()
-    assert_clean(at)
-    return at
-
-
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +22,8 @@ def test_the_walk_through_shows_the_live_models_states(rnn_page):
     trainer = at.session_state["read_trainer"]
     assert trainer.reader_config == rd.ReaderConfig(lr=0.03)
     for _ in range(3):
-        _click(at, "read__step")
-    assert _metrics(at)["Step"] == "3" and trainer.step_count == 3
+        click(at, "read__step")
+    assert metrics(at)["Step"] == "3" and trainer.step_count == 3
     spec = chart_spec(at, "read__walk")
     x, h = (plotly_array(t["z"]) for t in spec["data"])
     ids = rd.encode_review(trainer.vocab, "White refrigerator is evil.", 8).ids
@@ -69,7 +59,7 @@ def test_the_flip_quiz_reveals_the_computed_answer(rnn_page):
     enc = rd.encode_review(trainer.vocab, "the movie was not horrible", 8)
     flip = rd.flip_after(rd.walk_through(trainer.model, enc.ids))
     at.radio(key="read_quiz_flip__choice").set_value(-1 if flip is None else flip).run()
-    _click(at, "read_quiz_flip__reveal")
+    click(at, "read_quiz_flip__reveal")
     assert any("Right" in s.value for s in at.success)
     bars = plotly_array(chart_spec(at, "read__prediction")["data"][0]["y"])
     np.testing.assert_allclose(bars, rd.walk_through(trainer.model, enc.ids).p_positive[:5],
@@ -79,10 +69,10 @@ def test_the_flip_quiz_reveals_the_computed_answer(rnn_page):
 def test_play_trains_one_tick_and_a_setting_builds_a_new_model(rnn_page):
     at = rnn_page
     before = at.session_state["read_trainer"].step_count
-    _click(at, "read__play")
+    click(at, "read__play")
     assert at.session_state["read__playing"]
     assert at.session_state["read_trainer"].step_count == before + 5
-    _click(at, "read__play")  # pause
+    click(at, "read__play")  # pause
     at.selectbox(key="read_cell").set_value("gru").run()
     assert_clean(at)
     new = at.session_state["read_trainer"]
@@ -121,7 +111,7 @@ def test_the_cosine_matrix_is_the_models_and_the_quiz_answer_is_computed(context
     choice = at.radio(key="read_quiz_sense__choice")
     answer = choice.options[0] if q.to_same_word > q.to_related else choice.options[1]
     choice.set_value(answer).run()
-    _click(at, "read_quiz_sense__reveal")
+    click(at, "read_quiz_sense__reveal")
     assert any("Right" in s.value for s in at.success)
     assert any(f"{q.to_same_word:.3f}" in m.value for m in at.markdown)
     at.slider(key="read_layer").set_value(0).run()

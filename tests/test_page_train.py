@@ -5,27 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from embedviz.training import TrainConfig, Trainer
-from tests.apptest_helpers import assert_clean, open_page
-
-
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def _click(at, key: str):
-    at.button(key=key).click().run()
-    assert_clean(at)
-    return at
+from tests.apptest_helpers import assert_clean, click, metrics, open_page
 
 
 def test_step_reset_and_a_settings_change_mid_training():
     at = open_page("train")
-    assert _metrics(at)["Step"] == "0"
+    assert metrics(at)["Step"] == "0"
     trainer = at.session_state["train_trainer"]
     assert isinstance(trainer, Trainer) and trainer.config == TrainConfig(lr=0.005, batch_size=128)
     for _ in range(3):
-        _click(at, "train__step")
-    shown = _metrics(at)
+        click(at, "train__step")
+    shown = metrics(at)
     assert shown["Step"] == "3" and at.session_state["train_trainer"] is trainer
     assert float(shown["Loss (recent)"]) == round(trainer.history.loss[-1], 3)
     # the table on screen is the real one: same numbers as a fresh trainer after 3 steps
@@ -33,19 +23,19 @@ def test_step_reset_and_a_settings_change_mid_training():
     twin.step(3)
     assert np.array_equal(twin.embedding_matrix(), trainer.embedding_matrix())
 
-    _click(at, "train__play")  # a full run while playing trains one tick of `speed` steps
-    assert at.session_state["train__playing"] and _metrics(at)["Step"] == "13"
+    click(at, "train__play")  # a full run while playing trains one tick of `speed` steps
+    assert at.session_state["train__playing"] and metrics(at)["Step"] == "13"
     at.select_slider(key="train_dim").set_value(8).run()  # mid-training: a new model
     assert_clean(at)
     assert any("new one was built from step 0" in i.value and "dimension" in i.value
                for i in at.info)
     new = at.session_state["train_trainer"]
     assert new is not trainer and new.config.dim == 8 and not at.session_state["train__playing"]
-    assert _metrics(at)["Step"] == "0"
+    assert metrics(at)["Step"] == "0"
 
-    _click(at, "train__step")
-    _click(at, "train__reset_button")
-    assert _metrics(at)["Step"] == "0" and any("Reset" in s.value for s in at.success)
+    click(at, "train__step")
+    click(at, "train__reset_button")
+    assert metrics(at)["Step"] == "0" and any("Reset" in s.value for s in at.success)
     assert at.session_state["train_trainer"] is not new
 
 
@@ -54,7 +44,7 @@ def test_the_quiz_answer_is_what_the_model_reaches_200_steps_later():
     quiz = at.session_state["train__quiz"]
     assert quiz["word"] == "cat" and quiz["future"][0] in quiz["options"]
     at.radio(key="train__quiz_question__choice").set_value(quiz["future"][0]).run()
-    _click(at, "train__quiz_question__reveal")
+    click(at, "train__quiz_question__reveal")
     assert any("Right" in s.value for s in at.success)
     check = Trainer(at.session_state["train_trainer"].config)
     check.step(200)
@@ -94,5 +84,5 @@ def test_own_text_too_short_then_long_enough():
     assert_clean(at)
     trainer = at.session_state["train_trainer"]
     assert trainer.corpus.name == "user" and trainer.config.model == "skipgram"
-    _click(at, "train__step")
-    assert _metrics(at)["Step"] == "1"
+    click(at, "train__step")
+    assert metrics(at)["Step"] == "1"

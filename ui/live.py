@@ -1,15 +1,17 @@
 """Live views (Play) that share the server fairly: see ``embedviz/classroom.py``.
 
-A page that trains while playing declares its fragment with ``run_every=declared_interval()``
-and, at the top of each fragment run, calls :func:`live_pace` to learn how many steps to train
-(and whether the interval must change: then it reruns the whole page, which declares the
-fragment again). It reports what the refresh cost with :func:`record_cost` and calls
-:func:`stop_live` when the student pauses.
+A page that trains while playing keeps ``{prefix}__playing`` and ``{prefix}__interval`` in
+session state, declares its fragment with ``run_every=state[f"{prefix}__interval"]``, starts
+each fragment run with :func:`train_tick` (the server's pace, the steps, divergence) and ends it
+with :func:`end_tick` (the cost, the busy-server line), and calls :func:`stop_live` when the
+student pauses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -61,3 +63,48 @@ def pace_caption(pace: Pace) -> None:
              f"it trains {pace.steps_per_tick} steps per refresh, so training keeps its speed")
     st.caption(f":material/groups: {pace.live_views} students are training on this server: "
                f"the picture refreshes every {pace.interval:g} s and {speed}.")
+
+
+@dataclass
+class Tick:
+    """One refresh of a live view: its pace (None when paused) and what it cost."""
+
+    pace: Pace | None
+    steps: int = 0
+    step_seconds: float = 0.0
+    draw_start: float = 0.0
+
+
+def train_tick(prefix: str, model, wanted_steps_per_tick: int, lock=None) -> Tick:
+    """The training part of a live view's refresh, the same on every page that plays.
+
+    ``model`` has ``step(k)``, ``diverged``; the page keeps ``{prefix}__playing`` and
+    ``{prefix}__interval`` in session state and declares its fragment with that interval.
+    While playing: ask the server for the pace; if the interval must change, rerun the whole
+    page (which declares the fragment again); train the pace's steps (under ``lock``, the
+    session's own); on a blow-up stop playing and rerun the page to show why.
+    """
+    state = st.session_state
+    if not state.get(f"{prefix}__playing") or model.diverged:
+        return Tick(None, draw_start=cpu_clock())
+    pace = live_pace(wanted_steps_per_tick, state.get(f"{prefix}__interval"))
+    if pace.interval != state.get(f"{prefix}__interval"):
+        state[f"{prefix}__interval"] = pace.interval
+        st.rerun()  # the whole page: the fragment's timer takes the new interval
+    start = cpu_clock()
+    with lock if lock is not None else contextlib.nullcontext():
+        done = model.step(pace.steps_per_tick)
+    tick = Tick(pace, done, cpu_clock() - start, cpu_clock())
+    if model.diverged:
+        state[f"{prefix}__playing"] = False
+        stop_live()
+        st.rerun()  # the whole page: stop the timer, show the message
+    return tick
+
+
+def end_tick(tick: Tick) -> None:
+    """After the drawing: record the refresh's cost, and say so when the server is busy (at
+    the end of the view, so that nothing optional shifts the charts above it)."""
+    if tick.pace is not None:
+        record_cost(cpu_clock() - tick.draw_start, tick.steps, tick.step_seconds)
+        pace_caption(tick.pace)
