@@ -132,8 +132,12 @@ def _marked(coords, words, name, symbol, size, color, write=True):
 
 def _axes(fig: go.Figure, dims: int, titles: Sequence[str]) -> None:
     if dims == 3:
+        # the camera a little farther than Plotly's (1.25, 1.25, 1.25), and the legend above
+        # the scene, so axis titles and edge labels are not cut on a 1024-px screen
         fig.update_layout(scene=dict(xaxis_title=titles[0], yaxis_title=titles[1],
-                                     zaxis_title=titles[2]))
+                                     zaxis_title=titles[2],
+                                     camera=dict(eye=dict(x=1.7, y=1.7, z=1.2))),
+                          legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     else:
         fig.update_xaxes(title=titles[0], zeroline=False)
         fig.update_yaxes(title=titles[1], zeroline=False)
