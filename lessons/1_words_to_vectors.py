@@ -88,8 +88,15 @@ status = [
 ]
 table = pd.DataFrame({"position": range(len(enc.ids)), "token": enc.tokens,
                       "ID": [str(i) for i in enc.ids], "status": status})
-st.dataframe(table, hide_index=True, width="stretch",
-             height=min(38 + 35 * len(table), 38 + 35 * 12))  # every position, [PAD] too
+picked = st.dataframe(table, hide_index=True, width="stretch", key="words__follow",
+                      on_select="rerun", selection_mode="single-row",
+                      height=min(38 + 35 * len(table), 38 + 35 * 12))  # every position, [PAD] too
+follow_pos = next(iter(picked.selection.rows), None) if picked else None
+follow_pos = follow_pos if follow_pos is not None and follow_pos < len(enc.ids) else None
+st.caption("Click a row to follow that token: its row of W and its row of the output are "
+           "framed with a black dotted line below." if follow_pos is None else
+           f"Following position {follow_pos} (“{md_escape(enc.tokens[follow_pos])}”, ID "
+           f"{enc.ids[follow_pos]}): framed with a black dotted line in W and in the output.")
 if enc.n_truncated:
     st.warning(
         f"The sentence has {enc.n_real + enc.n_truncated} tokens but the padded length is "
@@ -118,8 +125,9 @@ st.markdown(
 if len(rows) < V:
     st.caption(f"The matrix has {V:,} rows; shown are the {len(rows)} looked-up rows, the "
                "rows next to them and the two special rows.")
-show_chart(figs.embedding_matrix(result.weight, vocab.itos, rows, enc.ids),
-                key="words_matrix_chart")
+show_chart(figs.embedding_matrix(result.weight, vocab.itos, rows, enc.ids,
+                                 None if follow_pos is None else enc.ids[follow_pos]),
+           key="words_matrix_chart")
 
 revealed = predict_then_reveal(
     "words_quiz_numbers",
@@ -142,7 +150,7 @@ def step3_output() -> None:
         f"Largest difference between each output row and the row `W[id]`: "
         f"**{result.max_abs_diff:g}** (a lookup copies, it computes nothing)."
     )
-    show_chart(figs.output_matrix(result.output, enc.tokens, enc.ids, result.weight),
+    show_chart(figs.output_matrix(result.output, enc.tokens, enc.ids, result.weight, follow_pos),
                key="words_output_chart")
     st.caption("Same colours as the matrix above, on the same scale: the output rows are copies.")
     st.code(

@@ -108,3 +108,27 @@ def test_huge_vocabulary_text_is_capped_and_vocab_cap_applies(bad_inputs):
     assert_clean(at)
     assert any("longer than 20,000 characters" in w.value for w in at.warning)
     assert any("500 × 6" in m.value for m in at.markdown)  # the size cap (default 500) holds
+
+
+def test_following_one_token_frames_its_row_of_w_and_its_output_row():
+    """Click a row of the token table: that token's row of W and of the output are framed."""
+    at = open_page("words")
+    at.toggle(key="words__skip_quiz").set_value(True).run()
+    assert _follow_frames(at) == ([], [])
+    at.session_state["words__follow"] = {"selection": {"rows": [1], "columns": [],
+                                                       "cells": []}}
+    at.run()
+    assert_clean(at)
+    framed_w, framed_out = _follow_frames(at)
+    token_id = int(at.dataframe[0].value["ID"][1])  # the token at position 1
+    labels = chart_spec(at, "words_matrix_chart")["layout"]["yaxis"]["ticktext"]
+    rows = [int(t.split(":")[0].lstrip("▶ ")) for t in labels]  # W's rows as drawn
+    assert framed_w == [rows.index(token_id)] and framed_out == [1]
+
+
+def _follow_frames(at) -> tuple[list[int], list[int]]:
+    """Row positions framed with the black dotted 'follow' line in W and in the output."""
+    def frames(key):
+        shapes = chart_spec(at, key)["layout"].get("shapes", [])
+        return [round(s["y0"] + 0.5) for s in shapes if s["line"].get("dash") == "dot"]
+    return frames("words_matrix_chart"), frames("words_output_chart")

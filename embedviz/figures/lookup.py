@@ -10,11 +10,20 @@ import plotly.graph_objects as go
 from embedviz.figures.common import base_layout, matrix_heatmap, symmetric_range
 from embedviz.palette import CATEGORICAL, HIGHLIGHT, SEQUENTIAL
 
+FOLLOW = "#000000"  # the frame of the one token a student follows through the pipeline
+
+
+def _frame_row(fig: go.Figure, pos: int, color: str, width: float, dash: str = "solid") -> None:
+    fig.add_shape(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=pos - 0.5, y1=pos + 0.5,
+                  line=dict(color=color, width=width, dash=dash))
+
 
 def embedding_matrix(
-    weight: np.ndarray, itos: Sequence[str], rows: Sequence[int], looked_up: Sequence[int]
+    weight: np.ndarray, itos: Sequence[str], rows: Sequence[int], looked_up: Sequence[int],
+    follow: int | None = None,
 ) -> go.Figure:
-    """The ``vocab x dim`` matrix (the chosen ``rows`` of it), looked-up rows framed."""
+    """The ``vocab x dim`` matrix (the chosen ``rows`` of it), looked-up rows framed; the row of
+    ID ``follow`` (a token the student follows) framed in black."""
     rows = list(rows)
     hit = set(looked_up)
     labels = [f"{'▶ ' if r in hit else ''}{r}: {itos[r]}" for r in rows]
@@ -29,21 +38,20 @@ def embedding_matrix(
     )
     for pos, r in enumerate(rows):
         if r in hit:
-            fig.add_shape(
-                type="rect", xref="paper", yref="y", x0=0, x1=1, y0=pos - 0.5, y1=pos + 0.5,
-                line=dict(color=HIGHLIGHT, width=3),
-            )
+            _frame_row(fig, pos, HIGHLIGHT, 3)
+        if r == follow:
+            _frame_row(fig, pos, FOLLOW, 5, "dot")
     return fig
 
 
 def output_matrix(output: np.ndarray, tokens: Sequence[str], ids: Sequence[int],
-                  weight: np.ndarray | None = None) -> go.Figure:
+                  weight: np.ndarray | None = None, follow: int | None = None) -> go.Figure:
     """The ``seq_len x dim`` output: one row per position, labelled with token and ID.
 
     Pass the ``weight`` it was looked up from to colour both on the same scale: a lookup
     copies numbers, so the same number gets the same colour in both pictures."""
     labels = [f"pos {i}: {t} (id {k})" for i, (t, k) in enumerate(zip(tokens, ids))]
-    return matrix_heatmap(
+    fig = matrix_heatmap(
         output,
         labels,
         [f"d{j}" for j in range(output.shape[1])],
@@ -51,6 +59,9 @@ def output_matrix(output: np.ndarray, tokens: Sequence[str], ids: Sequence[int],
         show_values=output.size <= 300,
         hover_name="value",
     )
+    if follow is not None and 0 <= follow < len(ids):  # ``follow`` is a position here
+        _frame_row(fig, follow, FOLLOW, 5, "dot")
+    return fig
 
 
 def integer_line(ids: dict[str, int]) -> go.Figure:
