@@ -14,7 +14,7 @@ from embedviz.projection import pca_basis
 from embedviz.seeding import MAX_SEED
 from embedviz.text import UNK_ID
 from embedviz.training import OPTIMIZERS
-from ui import BIND, live
+from ui import BIND, live, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -40,13 +40,13 @@ SETTING_NAMES = {"cell": "cell", "dim": "dimension", "hidden": "hidden size",
 state = st.session_state
 
 st.title("10 · What reads the vectors")
-st.markdown(
+teacher.explain(
     "An embedding layer sits in front of an RNN, an MLP or a transformer because it maps "
     "integers to their representations. What reads those rows next? Two real readers: an "
     "**RNN**, and a pretrained **transformer** whose vectors change with the sentence."
 )
 part = st.radio("Part", PARTS, key="read_part", bind=BIND, horizontal=True,
-                label_visibility="collapsed")
+                label_visibility="collapsed", disabled=teacher.locked('read_part'))
 
 
 # ================================================================ part 1: the RNN
@@ -81,15 +81,15 @@ def rnn_settings() -> rd.ReaderConfig:
         cell = c1.selectbox("Reader", list(rd.CELLS), format_func=rd.CELLS.get,
                             key="read_cell", bind=BIND,
                             help="nn.RNN: one tanh per step. nn.GRU: gates decide how much of "
-                            "the old state to keep.")
+                            "the old state to keep.", disabled=teacher.locked('read_cell'))
         dim = c2.select_slider("Dimension", DIMS, value=5, key="read_dim", bind=BIND,
-                               help="Numbers per word: 5, as in the worked example (8, 5).")
+                               help="Numbers per word: 5, as in the worked example (8, 5).", disabled=teacher.locked('read_dim'))
         hidden = c3.select_slider("Hidden size", HIDDENS, value=8, key="read_hidden",
-                                  bind=BIND, help="Numbers in the RNN's state h.")
+                                  bind=BIND, help="Numbers in the RNN's state h.", disabled=teacher.locked('read_hidden'))
         optimizer = c4.selectbox("Optimizer", ["adam", "sgd"], format_func=OPTIMIZERS.get,
-                                 key="read_optimizer", bind=BIND)
-        lr = c5.select_slider("Learning rate", LRS, value=0.03, key="read_lr", bind=BIND)
-        seed = c6.number_input("Seed", 0, MAX_SEED, 0, key="read_seed", bind=BIND)
+                                 key="read_optimizer", bind=BIND, disabled=teacher.locked('read_optimizer'))
+        lr = c5.select_slider("Learning rate", LRS, value=0.03, key="read_lr", bind=BIND, disabled=teacher.locked('read_lr'))
+        seed = c6.number_input("Seed", 0, MAX_SEED, 0, key="read_seed", bind=BIND, disabled=teacher.locked('read_seed'))
     return rd.ReaderConfig(cell=cell, dim=dim, hidden=hidden, optimizer=optimizer, lr=lr,
                            seed=int(seed))
 
@@ -160,7 +160,7 @@ def play_controls(trainer: rd.ReaderTrainer) -> None:
     b4.select_slider("Steps per refresh", SPEEDS, value=DEFAULT_SPEED, key="read_speed",
                      bind=BIND,
                      label_visibility="collapsed",
-                     help="Steps per refresh (fewer refreshes when the server is busy).")
+                     help="Steps per refresh (fewer refreshes when the server is busy).", disabled=teacher.locked('read_speed'))
     b5.caption(f"{rd.CELLS[trainer.reader_config.cell]} on {len(trainer.corpus.sentences):,} "
                f"training reviews; {len(trainer.vocab)} words × {trainer.config.dim} numbers.")
     if playing:
@@ -205,12 +205,12 @@ def walk_section(trainer: rd.ReaderTrainer) -> None:
     st.subheader("Follow one sentence through the RNN")
     c1, c2 = st.columns([3, 1])
     sentence = c1.selectbox("Sentence", EXAMPLES, key="read_example", bind=BIND,
-                            help="The worked example, reviews with “not”, or your own.")
-    length = c2.slider("Padded length", 2, 16, rd.WALK_LENGTH, key="read_length", bind=BIND)
+                            help="The worked example, reviews with “not”, or your own.", disabled=teacher.locked('read_example'))
+    length = c2.slider("Padded length", 2, 16, rd.WALK_LENGTH, key="read_length", bind=BIND, disabled=teacher.locked('read_length'))
     if sentence == OWN_SENTENCE:
         sentence = st.text_input("Your sentence", value="the acting was not bad",
                                  key="read_sentence", bind=BIND, max_chars=300,
-                                 help="Words the reviews never use read the [UNK] row.")
+                                 help="Words the reviews never use read the [UNK] row.", disabled=teacher.locked('read_sentence'))
     sentence = capped(sentence, 300, "sentence")
     enc = rd.encode_review(trainer.vocab, sentence, length)
     st.dataframe(token_table(enc), width="stretch")
@@ -222,7 +222,7 @@ def walk_section(trainer: rd.ReaderTrainer) -> None:
     if state.get("read_step", 1) > length:
         state["read_step"] = length
     t = st.slider("Step t (the token being read)", 1, length, min(max(n, 1), length),
-                  key="read_step", bind=BIND) - 1
+                  key="read_step", bind=BIND, disabled=teacher.locked('read_step')) - 1
     st.markdown(
         f"Left, **the embedding layer's output**, shape ({length}, {trainer.config.dim}): the "
         "rows the RNN reads, top to bottom. Right, **the hidden state after each token**, "
@@ -321,15 +321,15 @@ def rd_model():
 def context_inputs() -> tuple[str, list[str], list[str], str]:
     """The chosen set: ``(name, sentences, senses, word)``."""
     c1, c2 = st.columns([1, 1])
-    name = c1.selectbox("Sentences", list(SETS), format_func=SETS.get, key="read_set", bind=BIND)
+    name = c1.selectbox("Sentences", list(SETS), format_func=SETS.get, key="read_set", bind=BIND, disabled=teacher.locked('read_set'))
     if name != OWN:
         pairs = rd.SENSE_SETS[name]
         return name, [s for s, _ in pairs], [m for _, m in pairs], name
     word = c2.text_input("The word to follow", value="bank", key="read_word", bind=BIND,
-                         max_chars=40)
+                         max_chars=40, disabled=teacher.locked('read_word'))
     default = "\n".join(s for s, _ in rd.SENSE_SETS["bank"][:3]) + "\nI need money from the bank."
     text = st.text_area(f"Your sentences, one per line (up to {rd.MAX_SENTENCES})",
-                        value=default, key="read_sentences", bind=BIND, height=130)
+                        value=default, key="read_sentences", bind=BIND, height=130, disabled=teacher.locked('read_sentences'))
     text = capped(text, rd.MAX_SENTENCES * rd.MAX_SENTENCE_CHARS, "text")
     sentences, notes = rd.check_sentences(text.splitlines())
     for note in notes:
@@ -435,7 +435,7 @@ def part_context() -> None:
         own_quiz_block(occ, labels, sentences)
     n_layers = occ.layers.shape[1] - 1
     layer = st.slider("Layer (0 = after the embedding layer, 6 = the model's output)", 0,
-                      n_layers, n_layers, key="read_layer", bind=BIND)
+                      n_layers, n_layers, key="read_layer", bind=BIND, disabled=teacher.locked('read_layer'))
     hover = [sentences[s] for s in occ.sentence_of]
     show_chart(figs.cosine_figure(rd.occurrence_similarity(occ, layer), labels,
                                   f"Cosine between the occurrences of “{occ.word}”, layer "

@@ -26,7 +26,7 @@ MAX_SENTENCE_CHARS = 2_000
 MAX_VOCAB_TEXT_CHARS = 20_000
 
 st.title("1 · Words to vectors")
-st.markdown(
+teacher.explain(
     "A neural network cannot read text. It reads numbers. An **embedding layer** is the step "
     "that turns each word into a list of numbers: a *vector*. Type a sentence and follow it "
     "through the three steps below. Everything is computed live by a real `torch.nn.Embedding`."

@@ -68,7 +68,7 @@ def id_table(tokens: list[str], ids: list[int]) -> pd.DataFrame:
 
 # ---- 1 · the textbook case ------------------------------------------------------------------
 st.title("2 · One-hot × W = lookup")
-st.markdown(
+teacher.explain(
     "You will often read that an embedding layer *is* a linear layer applied to **one-hot "
     "vectors**, and that looking up a row is only a cheaper way to compute the same thing. "
     "Here is the proof with real tensors: forward, backward, and the cost."

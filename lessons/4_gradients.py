@@ -31,7 +31,7 @@ state = st.session_state
 
 # ---- Title -----------------------------------------------------------------------------------
 st.title("4 · Gradients touch only the batch's rows")
-st.markdown(
+teacher.explain(
     "Textbooks say *“only the embeddings of the tokens in the batch are updated.”* That is "
     "exactly true of the **gradient**, and of **plain SGD**. It is false for **momentum**, "
     "**Adam** and **weight decay**: they keep moving rows the batch never looked up. Here "
@@ -116,8 +116,10 @@ if is_live:
     )
 else:
     why = ("your model in lesson 3 blew up (NaN): press Reset there to use yours again"
-           if live is not None else "you have not trained one in lesson 3 yet. Lesson 3 "
-           "trains your own live model; this page then starts from a copy of it")
+           if live is not None else "there is no lesson-3 model in this session (none "
+           "trained yet, or the page was reloaded: a reload starts a new session). Lesson 3 "
+           "trains your own live model; its link keeps the settings and the step, so opening "
+           "it again rebuilds the same model; this page then starts from a copy of it")
     st.info(
         f"Starting weights: a **default model** at step {start.step:,} ({MODEL_KINDS[kind]} on "
         f"“{source.corpus.title}”, {V:,} rows × {dim} dimensions), because {why}."

@@ -103,7 +103,9 @@ def pick_source() -> Source:
     trainer = st.session_state.get("train_trainer")
     if key == "model":
         if trainer is None:
-            st.info("There is no trained model in this session yet. Train one in lesson 3, "
+            st.info("There is no trained model in this session (none yet, or the page was "
+                    "reloaded: a reload starts a new session; lesson 3's link rebuilds the same "
+                    "model at the same step). Train one in lesson 3, "
                     "then come back; meanwhile you are looking at GloVe.")
             st.page_link("lessons/3_train_live.py", label="Go to lesson 3 · Train it live",
                          icon=":material/play_circle:")
@@ -504,7 +506,7 @@ def export_section(src: Source, wmap, coords) -> None:
 # -- the page ------------------------------------------------------------------------------
 
 st.title("5 · Explore the space")
-st.markdown(
+teacher.explain(
     "A trained embedding puts words with similar uses near each other. Here you look at "
     "that space: squeezed onto the screen with **PCA** or **t-SNE**, word by word with "
     "**nearest neighbours**, as a **similarity matrix**, and with **analogies** such as "

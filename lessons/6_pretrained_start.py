@@ -13,7 +13,7 @@ from embedviz.figures.training import live_figure
 from embedviz.projection_fixed import fit_fixed_basis
 from embedviz.seeding import MAX_SEED
 from embedviz.text import PAD, UNK
-from ui import BIND, live
+from ui import BIND, live, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -63,7 +63,7 @@ def _reset() -> None:
 
 # ---- Title -----------------------------------------------------------------------------------
 st.title("6 · Frozen or fine-tuned?")
-st.markdown(
+teacher.explain(
     "Lesson 3's review classifier, three times, on the same batches: a **random** start, "
     "**GloVe frozen** and **GloVe fine-tuned**."
 )
@@ -74,27 +74,27 @@ share = c1.select_slider(
     "Data used", SHARES, value=1.0, key="pre_share", bind=BIND,
     format_func=lambda s: f"{s:.0%}",
     help="Train on only a share of the training sentences. Pretraining matters most with "
-    "little data.")
+    "little data.", disabled=teacher.locked('pre_share'))
 held = c2.select_slider(
     "Held out", HELD_OUT, value=4, key="pre_held_out", bind=BIND,
     help="Sentiment words (half positive, half negative) whose training sentences are left "
-    "out, so validation has words training never shows.")
+    "out, so validation has words training never shows.", disabled=teacher.locked('pre_held_out'))
 optimizer = c3.selectbox("Optimizer", list(pre.OPTIMIZERS), index=1,
-                         format_func=pre.OPTIMIZERS.get, key="pre_optimizer", bind=BIND)
+                         format_func=pre.OPTIMIZERS.get, key="pre_optimizer", bind=BIND, disabled=teacher.locked('pre_optimizer'))
 lr = c4.select_slider("Learning rate", LRS, value=0.01, key="pre_lr", bind=BIND,
-                      help="Adam likes 0.003 to 0.03; plain SGD needs about 1 to 10.")
+                      help="Adam likes 0.003 to 0.03; plain SGD needs about 1 to 10.", disabled=teacher.locked('pre_lr'))
 speed = c5.select_slider("Speed", SPEEDS, value=3, key="pre_speed", bind=BIND,
                          help="Steps per refresh. Each step trains all three models, so three steps here cost "
-                         "about what lesson 3's ten do.")
+                         "about what lesson 3's ten do.", disabled=teacher.locked('pre_speed'))
 b1, b2, b3, b4 = st.columns([1, 1.2, 1, 2.2])  # the buttons are drawn once the run exists
 with b4.popover("More: your own sentences, batch, seed", width="stretch"):
     corpus_name = st.selectbox("Sentences", list(CORPUS_NAMES), format_func=CORPUS_NAMES.get,
-                               key="pre_corpus", bind=BIND)
+                               key="pre_corpus", bind=BIND, disabled=teacher.locked('pre_corpus'))
     m1, m2 = st.columns(2)
-    batch_size = m1.select_slider("Batch size", BATCHES, value=64, key="pre_batch", bind=BIND)
+    batch_size = m1.select_slider("Batch size", BATCHES, value=64, key="pre_batch", bind=BIND, disabled=teacher.locked('pre_batch'))
     seed = m2.number_input("Seed", 0, MAX_SEED, 0, key="pre_seed", bind=BIND,
                            help="The split, the held-out words, the random rows and the "
-                           "batches all come from it.")
+                           "batches all come from it.", disabled=teacher.locked('pre_seed'))
     text = ""
     if corpus_name == corpora.USER:
         st.markdown(
@@ -356,7 +356,7 @@ def fine_tuning_section() -> None:
     with right:
         choices = [w for w in MAP_WORDS if w in run.vocab] or run.vocab.itos[2:]
         word = st.selectbox("Neighbours of", choices, index=choices.index("bad")
-                            if "bad" in choices else 0, key="pre_word", bind=BIND)
+                            if "bad" in choices else 0, key="pre_word", bind=BIND, disabled=teacher.locked('pre_word'))
         was = run.neighbours(ft, word, k=5, before=True)
         now = run.neighbours(ft, word, k=5)
         st.dataframe(pd.DataFrame({

@@ -6,7 +6,7 @@ import streamlit as st
 from embedviz import subwords as sw
 from embedviz.figures import subwords as figs
 from embedviz.text import UNK, UNK_ID, tokenize
-from ui import BIND
+from ui import BIND, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
@@ -32,7 +32,7 @@ def _pieces_table(pieces, ids, alphabet: str) -> pd.DataFrame:
 
 
 st.title("7 · Words it has never seen: [UNK] and subwords")
-st.markdown(
+teacher.explain(
     "An embedding table has a row only for the tokens it knows. What happens to a word it has "
     "never seen? Either it becomes the one `[UNK]` row, or it is cut into **pieces** the table "
     "knows. Real models do the second: GPT-2's 50,257 rows and BERT's 30,522 are pieces of "
@@ -41,14 +41,14 @@ st.markdown(
 
 c1, c2, c3 = st.columns([1.4, 1, 1.6])
 text_name = c1.selectbox("Text to learn from", list(TEXTS), format_func=TEXTS.get,
-                         key="sub_text", bind=BIND)
+                         key="sub_text", bind=BIND, disabled=teacher.locked('sub_text'))
 alphabet = c2.radio("Start from", list(sw.ALPHABETS), format_func=sw.ALPHABETS.get,
                     key="sub_alphabet", bind=BIND, horizontal=False,
                     help="Characters: a character the text never had becomes [UNK]. Bytes: "
-                    "every text is made of 256 possible bytes, so nothing is ever unknown.")
+                    "every text is made of 256 possible bytes, so nothing is ever unknown.", disabled=teacher.locked('sub_alphabet'))
 sentence = c3.text_input("A new sentence", "The refrigerator was unrefrigerated.",
                          key="sub_sentence", bind=BIND, max_chars=None,
-                         help="Words the text never had are the interesting ones.")
+                         help="Words the text never had are the interesting ones.", disabled=teacher.locked('sub_sentence'))
 sentence = capped(sentence, sw.MAX_SENTENCE_CHARS, "sentence")
 
 text = ""
@@ -116,7 +116,7 @@ def bpe_section() -> None:
     b3.button("+10", key="sub__step10", on_click=_step, args=(10,), width="stretch")
     if "sub_merges" not in state and "sub_merges" not in st.query_params:
         state["sub_merges"] = DEFAULT_MERGES  # set here, not as a default: Step changes it
-    k_asked = s.slider("Merges applied", 0, sw.MAX_MERGES, key="sub_merges", bind=BIND)
+    k_asked = s.slider("Merges applied", 0, sw.MAX_MERGES, key="sub_merges", bind=BIND, disabled=teacher.locked('sub_merges'))
     k = min(k_asked, n_all)
     if k_asked > n_all:
         st.warning(f"You asked for {k_asked:,} merges, but {bpe.stop_reason}. Showing "
@@ -200,7 +200,7 @@ def trade_off_section() -> None:
         st.info("The trade-off is measured on held-out sentences (every fifth one): this "
                 "text needs at least five sentences.")
         return
-    dim = st.select_slider("Numbers per row (dim)", DIMS, value=384, key="sub_dim", bind=BIND)
+    dim = st.select_slider("Numbers per row (dim)", DIMS, value=384, key="sub_dim", bind=BIND, disabled=teacher.locked('sub_dim'))
     left, right = st.columns([3, 2])
     with left:
         show_chart(figs.trade_off([p.name for p in points], [p.vocab_size for p in points],
@@ -256,9 +256,9 @@ def real_section() -> None:
 def unseen_section() -> None:
     st.header("5 · A vector for a word it has never seen")
     c1, c2 = st.columns(2)
-    word = c1.text_input("A word the model never saw", "doglike", key="sub_unseen", bind=BIND)
+    word = c1.text_input("A word the model never saw", "doglike", key="sub_unseen", bind=BIND, disabled=teacher.locked('sub_unseen'))
     related = c2.text_input("A known word to compare with", "dog", key="sub_related",
-                            bind=BIND)
+                            bind=BIND, disabled=teacher.locked('sub_related'))
     word = capped(word, 60, "word").strip().lower()
     related = capped(related, 60, "word").strip().lower()
     if not sw.real_split(word).tokens:

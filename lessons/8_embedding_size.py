@@ -6,7 +6,7 @@ import streamlit as st
 from embedviz import sizes
 from embedviz.figures import sizes as figs
 from embedviz.seeding import MAX_SEED
-from ui import BIND
+from ui import BIND, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
@@ -85,7 +85,7 @@ def gap_story(small: sizes.SweepPoint, big: sizes.SweepPoint) -> str:
 
 # ---- Title -----------------------------------------------------------------------------------
 st.title("8 · How many numbers per word?")
-st.markdown(
+teacher.explain(
     "Real models use 384 to 4,096 numbers per token. **Is a bigger embedding always better?** "
     "Measure it: the same model, data, seed and steps at seven sizes."
 )
@@ -95,16 +95,16 @@ share = c1.select_slider(
     "Training reviews used", sizes.SHARES, value=0.25, format_func=share_label,
     key="size_share", bind=BIND,
     help="The share of the classifier's training reviews it learns from. The held-out "
-    "validation reviews stay the same.",
+    "validation reviews stay the same.", disabled=teacher.locked('size_share')
 )
 seed = int(c2.number_input("Seed", 0, MAX_SEED, DEFAULT.seed, key="size_seed", bind=BIND,
-                           help="The starting tables, the batches and the split."))
+                           help="The starting tables, the batches and the split.", disabled=teacher.locked('size_seed')))
 words_steps = int(c3.number_input(
     "Skip-gram steps per d", 10, sizes.MAX_STEPS_PER_DIM, DEFAULT.words_steps, step=50,
-    key="size_words_steps", bind=BIND))
+    key="size_words_steps", bind=BIND, disabled=teacher.locked('size_words_steps')))
 reviews_steps = int(c4.number_input(
     "Classifier steps per d", 10, sizes.MAX_STEPS_PER_DIM, DEFAULT.reviews_steps, step=50,
-    key="size_reviews_steps", bind=BIND))
+    key="size_reviews_steps", bind=BIND, disabled=teacher.locked('size_reviews_steps')))
 
 uses_default = (seed, words_steps, reviews_steps) == (
     DEFAULT.seed, DEFAULT.words_steps, DEFAULT.reviews_steps) and share in DEFAULT.shares
@@ -252,10 +252,10 @@ with st.expander("Where every number comes from"):
 st.header("A size calculator")
 c1, c2, c3 = st.columns([2, 2, 1])
 vocab = c1.select_slider("Vocabulary V", VOCABS, value=50_257, format_func=lambda v: f"{v:,}",
-                         key="size_vocab", bind=BIND)
-dim = c2.select_slider("Dimension d", CALC_DIMS, value=768, key="size_dim", bind=BIND)
+                         key="size_vocab", bind=BIND, disabled=teacher.locked('size_vocab'))
+dim = c2.select_slider("Dimension d", CALC_DIMS, value=768, key="size_dim", bind=BIND, disabled=teacher.locked('size_dim'))
 batch = c3.select_slider("Tokens per batch", BATCH_TOKENS, value=512,
-                         format_func=lambda n: f"{n:,}", key="size_batch", bind=BIND)
+                         format_func=lambda n: f"{n:,}", key="size_batch", bind=BIND, disabled=teacher.locked('size_batch'))
 size = sizes.TableSize(vocab, dim)
 cost = size.cost(batch)
 same = [t.model.name for t in tables if (t.vocab_size, t.dim) == (vocab, dim)]

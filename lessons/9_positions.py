@@ -10,7 +10,7 @@ from embedviz.figures import positions as figs
 from embedviz.figures.training import live_figure
 from embedviz.seeding import MAX_SEED
 from embedviz.text import UNK_ID
-from ui import BIND, live
+from ui import BIND, live, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -60,7 +60,7 @@ def fmt_p(p) -> str:
 
 # ---- Title -----------------------------------------------------------------------------------
 st.title("9 · Where is each word? Position embeddings")
-st.markdown(
+teacher.explain(
     "A transformer reads the whole text **at once**: every token's vector goes in at the same "
     "time, and attention compares every token with every other. Nothing in those sums says "
     "which word came first, yet a change of position can change the meaning: *the tiger "
@@ -72,9 +72,9 @@ st.markdown(
 sentence = st.text_input("Your sentence", value="the tiger chased the farmer",
                          key="pos_sentence", bind=BIND,
                          help="Words of the built-in corpus are known to the models; other "
-                         "words become [UNK].")
+                         "words become [UNK].", disabled=teacher.locked('pos_sentence'))
 reordered = st.text_input("The same words in another order",
-                          value="the farmer chased the tiger", key="pos_reordered", bind=BIND)
+                          value="the farmer chased the tiger", key="pos_reordered", bind=BIND, disabled=teacher.locked('pos_reordered'))
 sentence = capped(sentence, MAX_SENTENCE_CHARS, "sentence")
 reordered = capped(reordered, MAX_SENTENCE_CHARS, "reordered sentence")
 tokens_a, tokens_b = P.sentence_tokens(sentence), P.sentence_tokens(reordered)
@@ -86,21 +86,21 @@ if len(tokens_a) > MAX_TOKENS or len(tokens_b) > MAX_TOKENS:
 with st.expander("The three models and their training", expanded=False):
     c1, c2, c3, c4 = st.columns(4)
     dim = c1.select_slider("Dimension", DIMS, value=16, key="pos_dim", bind=BIND,
-                           help="Numbers per token and per position (even: sin/cos pairs).")
+                           help="Numbers per token and per position (even: sin/cos pairs).", disabled=teacher.locked('pos_dim'))
     max_len = c2.select_slider("Trained length (learned table rows)", list(P.MAX_LENGTHS),
                                value=16, key="pos_max_len", bind=BIND,
                                help="nn.Embedding(max_len, dim): one learned row per position. "
-                               "The corpus sentences have 4 to 9 words.")
+                               "The corpus sentences have 4 to 9 words.", disabled=teacher.locked('pos_max_len'))
     optimizer = c3.selectbox("Optimizer", list(OPTIMIZER_NAMES), format_func=OPTIMIZER_NAMES.get,
-                             key="pos_optimizer", bind=BIND)
+                             key="pos_optimizer", bind=BIND, disabled=teacher.locked('pos_optimizer'))
     lr = c4.select_slider("Learning rate", LRS, value=0.03, key="pos_lr", bind=BIND,
-                          help="Adam likes 0.003 to 0.03. Very large rates blow the numbers up.")
+                          help="Adam likes 0.003 to 0.03. Very large rates blow the numbers up.", disabled=teacher.locked('pos_lr'))
     c1, c2, c3 = st.columns(3)
-    batch = c1.select_slider("Batch size", BATCHES, value=64, key="pos_batch", bind=BIND)
+    batch = c1.select_slider("Batch size", BATCHES, value=64, key="pos_batch", bind=BIND, disabled=teacher.locked('pos_batch'))
     seed = c2.number_input("Seed", 0, MAX_SEED, 0, key="pos_seed", bind=BIND,
-                           help="Same seed and settings: the same numbers, for everyone.")
+                           help="Same seed and settings: the same numbers, for everyone.", disabled=teacher.locked('pos_seed'))
     speed = c3.select_slider("Speed: steps per refresh", SPEEDS, value=3, key="pos_speed",
-                             bind=BIND, help="Each step trains all three models on one batch.")
+                             bind=BIND, help="Each step trains all three models on one batch.", disabled=teacher.locked('pos_speed'))
 
 config = P.OrderConfig(dim=dim, max_len=max_len, optimizer=optimizer, lr=lr, batch_size=batch,
                        seed=int(seed))
@@ -189,7 +189,7 @@ with f2:
     st.code(f"pos = nn.Embedding({max_len}, {dim})\n"
             f"x = tok(ids) + pos(arange(len(ids)))", language="python")
 kind = st.radio("Position rows to add", ["sinusoidal", "learned"], format_func=NAMES.get,
-                key="pos_kind", bind=BIND, horizontal=True)
+                key="pos_kind", bind=BIND, horizontal=True, disabled=teacher.locked('pos_kind'))
 if not tokens_a:
     st.info("Type a sentence above to see its rows.")
 else:
