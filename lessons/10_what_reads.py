@@ -65,7 +65,8 @@ def _step_once() -> None:
     state["read__playing"] = False
     live.stop_live()
     if state.get("read_trainer") is not None:
-        state["read_trainer"].step(1)
+        with live.model_lock("read"):
+            state["read_trainer"].step(1)
 
 
 def _reset() -> None:

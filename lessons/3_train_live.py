@@ -1,7 +1,6 @@
 """Lesson 3: train a small embedding layer live, in this session, and watch the space organise."""
 
 import hashlib
-import threading
 
 import numpy as np
 import streamlit as st
@@ -45,9 +44,7 @@ SETTING_NAMES = {
 }
 
 state = st.session_state
-# One student's model is trained by one thread at a time: a click starts a new run of the page
-# while the last tick may still be training (Streamlit's fast reruns), so both take this lock.
-model_lock = state.setdefault("train__lock", threading.Lock())
+model_lock = live.model_lock("train")  # one thread at a time trains this model
 
 
 def _on_corpus_change() -> None:
@@ -364,7 +361,7 @@ def live_view() -> None:
     trainer = state["train_trainer"]
     if state.pop("train__clicked", False):
         st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
-    tick = live.train_tick("train", trainer, speed, lock=model_lock)
+    tick = live.train_tick("train", trainer, speed)
     hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
     left, right = st.columns([3, 2])
     m1, m2, m3 = right.columns(3)  # few elements: each costs the server on every tick

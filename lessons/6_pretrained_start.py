@@ -51,7 +51,8 @@ def _step_once() -> None:
     live.stop_live()
     run = state.get("pre_run")
     if run is not None:
-        run.step(1)
+        with live.model_lock("pre"):
+            run.step(1)
 
 
 def _reset() -> None:

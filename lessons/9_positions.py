@@ -44,7 +44,8 @@ def _step_once() -> None:
     state["pos__playing"] = False
     live.stop_live()
     if "pos_models" in state:
-        state["pos_models"].step(1)
+        with live.model_lock("pos"):
+            state["pos_models"].step(1)
 
 
 def _reset() -> None:

@@ -9,7 +9,7 @@ student pauses.
 
 from __future__ import annotations
 
-import contextlib
+import threading
 import time
 from dataclasses import dataclass
 
@@ -75,14 +75,21 @@ class Tick:
     draw_start: float = 0.0
 
 
-def train_tick(prefix: str, model, wanted_steps_per_tick: int, lock=None) -> Tick:
+def model_lock(prefix: str) -> threading.Lock:
+    """The session's lock on its model: a click starts a new run of the page while the last
+    tick may still be training (Streamlit's fast reruns), so whatever steps the model (a tick,
+    Step, "train to step") takes this lock first."""
+    return st.session_state.setdefault(f"{prefix}__lock", threading.Lock())
+
+
+def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
     """The training part of a live view's refresh, the same on every page that plays.
 
     ``model`` has ``step(k)``, ``diverged``; the page keeps ``{prefix}__playing`` and
     ``{prefix}__interval`` in session state and declares its fragment with that interval.
     While playing: ask the server for the pace; if the interval must change, rerun the whole
-    page (which declares the fragment again); train the pace's steps (under ``lock``, the
-    session's own); on a blow-up stop playing and rerun the page to show why.
+    page (which declares the fragment again); train the pace's steps (under the session's
+    :func:`model_lock`); on a blow-up stop playing and rerun the page to show why.
     """
     state = st.session_state
     if not state.get(f"{prefix}__playing") or model.diverged:
@@ -92,7 +99,7 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int, lock=None) -> Tic
         state[f"{prefix}__interval"] = pace.interval
         st.rerun()  # the whole page: the fragment's timer takes the new interval
     start = cpu_clock()
-    with lock if lock is not None else contextlib.nullcontext():
+    with model_lock(prefix):
         done = model.step(pace.steps_per_tick)
     tick = Tick(pace, done, cpu_clock() - start, cpu_clock())
     if model.diverged:
