@@ -105,8 +105,8 @@ def negative_sampling_loss(
     h: torch.Tensor, positive: torch.Tensor, negatives: torch.Tensor
 ) -> torch.Tensor:
     """-log sigmoid(h . positive) - sum log sigmoid(-h . negative), averaged over the batch."""
-    pos_score = (h * positive).sum(-1)  # (batch,)
-    neg_score = torch.bmm(negatives, h.unsqueeze(-1)).squeeze(-1)  # (batch, negatives)
+    pos_score = (h * positive).sum(-1)  # (batch,) one dot product per example
+    neg_score = (negatives * h.unsqueeze(1)).sum(-1)  # (batch, negatives); cheaper than bmm
     return -(F.logsigmoid(pos_score) + F.logsigmoid(-neg_score).sum(-1)).mean()
 
 

@@ -215,11 +215,20 @@ def project(wmap: projection.WordMap) -> Picture | None:
     return tsne_picture(wmap, dims, labels)
 
 
+ITERATION_CHOICES = ["auto", *range(100, 1001, 50)]
+
+
 def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture | None:
     c = st.columns(4)
     perplexity = c[0].slider("Perplexity", 2, 100, 10, key="space_perplexity", bind=B,
                              help="Roughly how many neighbours each point keeps close.", disabled=teacher.locked('space_perplexity'))
-    n_iter = c[1].slider("Iterations", 100, 1000, 400, step=50, key="space_iters", bind=B, disabled=teacher.locked('space_iters'))
+    n_iter = c[1].select_slider(
+        "Iterations", ITERATION_CHOICES, "auto", key="space_iters", bind=B,
+        format_func=lambda v: "auto" if v == "auto" else f"{v:,}",
+        help=f"auto: {projection.SMALL_SCHEDULE.n_iter:,} below "
+        f"{projection.LARGE_MAP:,} words, {projection.LARGE_SCHEDULE.n_iter:,} from "
+        f"{projection.LARGE_MAP:,} (the schedule measured against scikit-learn).",
+        disabled=teacher.locked('space_iters'))
     lr = c[2].selectbox("Learning rate", ["auto", 10, 50, 100, 200, 500, 1000],
                         key="space_lr", bind=B,
                         format_func=lambda v: (f"auto: {projection.AUTO_LEARNING_RATE_RULE}" if v == "auto"
@@ -233,14 +242,15 @@ def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture |
     used, note = projection.fit_perplexity(n, perplexity)
     if note:
         st.info(note)
-    cfg = projection.TSNEConfig(dims, used, n_iter, None if lr == "auto" else float(lr),
+    cfg = projection.TSNEConfig(dims, used, None if n_iter == "auto" else int(n_iter),
+                                None if lr == "auto" else float(lr),
                                 int(seed))
     result = projection.tsne_lookup(wmap.matrix, cfg)  # computed before, by anyone: instant
     if result is None:
         # a long computation starts on an explicit action, never on each step of a slider
         if not st.button(f"Draw the t-SNE of these {n} words", key="space__tsne_go",
                          type="primary", icon=":material/scatter_plot:"):
-            st.info("t-SNE takes a few seconds (about a second per 1,000 words): set the words "
+            st.info("t-SNE takes up to a few seconds (3,000 words: about 3 s): set the words "
                     "and the settings, then press the button. Results are remembered.")
             return None
         bar = st.progress(0.0, text=f"t-SNE of {n} words...")

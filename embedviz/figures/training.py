@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec  # Plotly's own, used when it validates
 
 from embedviz.figures.common import SpecFigure, base_layout
 from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, SMALL_FONT, category_colors
@@ -23,6 +24,12 @@ LABEL_LIMIT = 80  # words written on the points up to this many labelled points
 LABELS_PER_KIND = 3  # with more than FEW_LABELS words, only this many per kind are written
 FEW_LABELS = 24  # (and the chosen word and its neighbours): the rest are on hover
 OTHER = "other"
+
+
+def _sent(values) -> np.ndarray:
+    """Coordinates as they go to the browser: float32, the precision of the embedding table
+    itself (half the JSON of float64's 17 digits; a NaN is sent as null, a gap in a line)."""
+    return np.asarray(values, dtype=np.float32)
 
 
 def _panel_title(text: str, top: float) -> dict:
@@ -44,13 +51,14 @@ def curves_parts(
     """Traces and layout of three stacked panels in one figure (one chart to redraw per tick,
     not three): the loss, the accuracy with its chance level, the nearest words to ``word``."""
     colors = category_colors(categories.values())
+    steps = np.asarray(steps, dtype=np.int64)
     names = [w for w, _ in neighbours]
     sims = [s for _, s in neighbours]
     data = [
-        dict(type="scatter", x=list(steps), y=list(loss), mode="lines", xaxis="x", yaxis="y",
+        dict(type="scatter", x=steps, y=_sent(loss), mode="lines", xaxis="x", yaxis="y",
                    line=dict(color=CATEGORICAL[0], width=3), showlegend=False,
                    hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>"),
-        dict(type="scatter", x=list(steps), y=list(accuracy), mode="lines", xaxis="x2", yaxis="y2",
+        dict(type="scatter", x=steps, y=_sent(accuracy), mode="lines", xaxis="x2", yaxis="y2",
                    line=dict(color=CATEGORICAL[2], width=3), showlegend=False,
                    hovertemplate="step %{x}<br>" + accuracy_label + " %{y:.0%}<extra></extra>"),
         dict(type="bar", x=sims, y=names, orientation="h", xaxis="x3", yaxis="y3", showlegend=False,
@@ -102,6 +110,12 @@ def _base(title: bool, height: int | None) -> dict:
     return base_layout(go.Figure(), "title" if title else None, height).layout.to_plotly_json()
 
 
+def _typed(value):
+    """A NumPy array as Plotly's typed-array spec (dtype + base64 bytes), as a validated
+    ``go.Figure`` sends it (Plotly's own converter): a quarter of the JSON of decimals."""
+    return to_typed_array_spec(value) if isinstance(value, np.ndarray) else value
+
+
 def live_figure(
     data: list[dict], layout: dict, title: str | None = None, height: int | None = None
 ) -> SpecFigure:
@@ -113,6 +127,7 @@ def live_figure(
     Without validation Plotly's shortcuts are not expanded: write ``title=dict(text=...)``,
     never ``title_text=...``, in the parts."""
     base = _base(title is not None, height)
+    data = [{k: _typed(v) for k, v in trace.items()} for trace in data]
     full = {**base, **layout}
     if title is not None:
         full["title"] = {**base["title"], "text": title}
@@ -158,7 +173,7 @@ def _point_traces(
         names = [words[i] for i in idx]
         traces.append(
             dict(
-                type="scatter", x=points[idx, 0], y=points[idx, 1], name=cat,
+                type="scatter", x=_sent(points[idx, 0]), y=_sent(points[idx, 1]), name=cat,
                 mode="markers+text" if label_here else "markers",
                 text=[w if labelled is None or w in labelled else "" for w in names],
                 customdata=names,
@@ -182,13 +197,13 @@ def _trail_traces(
     for cat, idx in _groups(words, categories).items():
         if cat == OTHER:
             continue
-        xs, ys = [], []
-        for i in idx:
-            xs += [*trails[:, i, 0], None]
-            ys += [*trails[:, i, 1], None]
+        gap = np.full((len(idx), 1), np.nan)
+        xs = np.hstack([trails[:, idx, 0].T, gap]).ravel()  # word by word, a gap between
+        ys = np.hstack([trails[:, idx, 1].T, gap]).ravel()
         traces.append(
             dict(
-                type="scatter", x=xs, y=ys, mode="lines", line=dict(color=colors[cat], width=2),
+                type="scatter", x=_sent(xs), y=_sent(ys), mode="lines",
+                line=dict(color=colors[cat], width=2),
                 opacity=0.4, hoverinfo="skip", showlegend=False,
             )
         )
