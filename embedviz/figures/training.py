@@ -10,12 +10,12 @@ the live view (a validated figure copies Plotly's whole template: about 7 ms eac
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec  # Plotly's own, used when it validates
 
 from embedviz.figures.common import SpecFigure, base_layout
 from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, SMALL_FONT, category_colors
@@ -110,10 +110,22 @@ def _base(title: bool, height: int | None) -> dict:
     return base_layout(go.Figure(), "title" if title else None, height).layout.to_plotly_json()
 
 
+TYPED_CODES = {"float32": "f4", "float64": "f8", "int32": "i4"}  # Plotly.js typed arrays
+
+
 def _typed(value):
-    """A NumPy array as Plotly's typed-array spec (dtype + base64 bytes), as a validated
-    ``go.Figure`` sends it (Plotly's own converter): a quarter of the JSON of decimals."""
-    return to_typed_array_spec(value) if isinstance(value, np.ndarray) else value
+    """A NumPy array as Plotly's typed-array spec (its dtype code and its bytes in base64), the
+    form a validated ``go.Figure`` sends: a quarter of the JSON of decimals, and no number
+    formatting (Plotly's own converter makes a defensive copy first, 50 times slower here)."""
+    if not isinstance(value, np.ndarray) or value.size == 0:
+        return value
+    if value.dtype.kind in "iu":
+        value = value.astype(np.int32)  # steps and counts: Plotly.js has no 64-bit integers
+    code = TYPED_CODES.get(str(value.dtype))
+    if code is None:
+        return value
+    data = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).tobytes()
+    return {"dtype": code, "bdata": base64.b64encode(data).decode("ascii")}
 
 
 def live_figure(
