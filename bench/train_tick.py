@@ -13,7 +13,9 @@ over interleaved repeats (a shared machine is noisy):
    one protocol-level student (``bench/stclient.py``) pressing Play on ``/train``; the
    server process's CPU time (``/proc``) divided by the ticks that reached the student, so
    Streamlit's own work (script runner, marshalling, protobuf, websocket) is counted;
-   baseline: the same number of training steps alone, in-process;
+   baselines: the same number of training steps alone, in-process, and the floor, what an
+   empty live fragment costs the same server (``bench/floor_app.py``, measured the same way,
+   interleaved) plus those steps in a bare PyTorch loop;
 4. the neighbour accuracy of lesson 3's defaults at steps 100-500 over seeds 0-4 (baseline:
    the random table at step 0), the figure the README quotes for "when do the kinds group";
 5. seconds to a neighbour accuracy of 0.9 against gensim's Word2Vec (skip-gram, same
@@ -80,7 +82,7 @@ def bare_loop_rate(cfg: TrainConfig, n: int) -> float:
     (drawn inside the timed loop, as the Trainer does), without history, snapshots, checks."""
     t = Trainer(cfg)  # only for its batches and tables
     W, C = t.model.embedding.weight, t.model.context.weight
-    opt = torch.optim.Adam([W, C], lr=cfg.lr) if cfg.optimizer == "adam" else torch.optim.SGD(
+    opt = torch.optim.Adam([W, C], lr=cfg.lr, fused=True) if cfg.optimizer == "adam" else torch.optim.SGD(
         [W, C], lr=cfg.lr)
     for i in range(n + 20):
         if i == 20:
@@ -164,11 +166,11 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, script: str = "app.py") -> subprocess.Popen:
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     for _ in range(120):
@@ -181,13 +183,14 @@ def start_server(port: int) -> subprocess.Popen:
     raise RuntimeError("the app did not start")
 
 
-async def server_tick(port: int, pid: int, seconds: float, windows: int):
+async def server_tick(port: int, pid: int, seconds: float, windows: int, page: str = "train",
+                      query: str = "train_seed=0"):
     sys.path.insert(0, str(ROOT / "bench"))
     from stclient import StClient
 
     c = StClient(f"http://127.0.0.1:{port}", "tick")
     await c.connect()
-    await c.load_page("train", "train_seed=0")
+    await c.load_page(page, query)
     await asyncio.sleep(2)
     c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
     await asyncio.sleep(seconds / windows)
@@ -309,6 +312,7 @@ def main() -> None:
     print(f"\n2. our part of one redraw (both live charts to JSON as st.plotly_chart does), "
           f"ms of CPU, {rounds} interleaved rounds")
     fast, slow, steps, sent = redraw_costs(rounds)
+    bare_steps = [SPEED / bare_loop_rate(PAGE_DEFAULTS, SPEED) * 1e3 for _ in range(rounds * 4)]
     print(f"   page's path (SpecFigure): {spread(fast)} | baseline validated go.Figure: "
           f"{spread(slow)} | ratio baseline/page {spread([b / a for a, b in zip(fast, slow)])}")
     print(f"   the {SPEED} training steps of a tick at the defaults: {spread(steps)} ms; "
@@ -317,18 +321,34 @@ def main() -> None:
     if not args.skip_server:
         print(f"\n3. the whole server per live tick at the defaults (1 student on /train, "
               f"speed {SPEED}, {args.seconds:g} s of Play in 4 windows), ms of server CPU")
-        proc = start_server(args.port)
-        try:
-            per_tick, per_s, rate, idle = asyncio.run(
-                server_tick(args.port, proc.pid, args.seconds, 4))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        per_tick, per_s, rate, idle, floor = [], [], [], [], []
+        for _ in range(2):  # interleaved: the app, then the floor app, twice
+            proc = start_server(args.port)
+            try:
+                a, b, c, d = asyncio.run(server_tick(args.port, proc.pid, args.seconds / 2, 2))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+            per_tick += a
+            per_s += b
+            rate += c
+            idle.append(d)
+            proc = start_server(args.port, "bench/floor_app.py")
+            try:
+                floor += asyncio.run(server_tick(args.port, proc.pid, args.seconds / 2, 2, "", ""))[0]
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
         base = statistics.median(steps)
+        bare = statistics.median(bare_steps)
+        lowest = statistics.median(floor) + bare
         print(f"   server CPU per delivered tick: {spread(per_tick)} ms (idle server "
-              f"{idle * 1e3:.0f} ms/s subtracted) | baseline the {SPEED} steps alone "
-              f"{base:.2f} ms | ratio {spread([t / base for t in per_tick])}")
+              f"{statistics.median(idle) * 1e3:.0f} ms/s subtracted) | baseline the {SPEED} "
+              f"steps alone {base:.2f} ms | ratio {spread([t / base for t in per_tick])}")
         print(f"   delivered ticks/s {spread(per_s)}, training steps/s {spread(rate)}")
+        print(f"   the floor: an empty live fragment (bench/floor_app.py, one metric) "
+              f"{spread(floor)} ms + {SPEED} steps of the bare PyTorch loop {bare:.2f} ms = "
+              f"{lowest:.2f} ms | ratio tick/floor {spread([t / lowest for t in per_tick])}")
 
     seeds = range(3 if args.quick else 5)
     checkpoints = [100, 150, 200, 250, 300, 350, 400, 500]

@@ -191,10 +191,12 @@ def make_optimizer(
         return torch.optim.SGD(dense, lr=lr, weight_decay=weight_decay)
     if name == "momentum":
         return torch.optim.SGD(dense, lr=lr, momentum=0.9, weight_decay=weight_decay)
+    # fused=True: the same update in one kernel per tensor instead of a dozen small ops; with
+    # a class training on one server, Adam was a fifth of the server's training time (py-spy)
     if name == "adam":
-        return torch.optim.Adam(dense, lr=lr, weight_decay=weight_decay)
+        return torch.optim.Adam(dense, lr=lr, weight_decay=weight_decay, fused=True)
     if name == "adamw":
-        return torch.optim.AdamW(dense, lr=lr, weight_decay=weight_decay)
+        return torch.optim.AdamW(dense, lr=lr, weight_decay=weight_decay, fused=True)
     raise ValueError(f"unknown optimizer {name!r}; choose one of {list(OPTIMIZERS)}")
 
 
@@ -529,7 +531,11 @@ class Trainer:
 
     @torch.no_grad()
     def _table_is_finite(self) -> bool:
-        return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+        """Every parameter finite. A finite sum proves it (a NaN or an infinity in a tensor makes
+        its sum NaN or infinite) at a seventh of the cost of ``isfinite``, checked every step;
+        only a non-finite sum (which finite but huge numbers can also give) is looked at in full."""
+        return all(math.isfinite(p.sum().item()) or bool(torch.isfinite(p).all())
+                   for p in self.model.parameters())
 
     def _stop_diverged(self) -> None:
         self.diverged = True

@@ -129,7 +129,8 @@ def test_the_fine_tuned_run_equals_a_hand_written_torch_loop():
     with torch.no_grad():
         head.weight.uniform_(-50**-0.5, 50**-0.5, generator=g0)
         head.bias.zero_()
-    opt = torch.optim.Adam([*table.parameters(), *head.parameters()], lr=cfg.lr)
+    # torch's Adam as the app builds it (fused: one kernel per tensor, make_optimizer)
+    opt = torch.optim.Adam([*table.parameters(), *head.parameters()], lr=cfg.lr, fused=True)
     g = torch_generator(cfg.seed)
     for _ in range(25):
         batch = run.task.sampler.sample(g)

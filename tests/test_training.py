@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+import torch
 from sklearn.decomposition import PCA
 from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.neighbors import NearestNeighbors
@@ -275,3 +277,21 @@ def test_figures_draw_the_live_state_and_serialise():
     spec = go.Figure(live.to_dict()).layout  # the live figure is a plain dict: read it validated
     assert spec.title.text == "step 40" and tuple(spec.xaxis.range) == (-4.0, 4.0)
     assert spec.template.layout.plot_bgcolor == "white" and spec.height == 700
+
+
+def test_the_finite_check_agrees_with_torch_isfinite():
+    """The per-step check takes a shortcut (a finite sum); it must still say what
+    ``torch.isfinite`` says, also when finite numbers are so large that their sum overflows."""
+    t = Trainer(TrainConfig())
+    weight = t.model.embedding.weight
+    cases = {"as trained": None, "huge but finite": 3e38, "infinite": float("inf"),
+             "NaN": float("nan")}
+    for name, value in cases.items():
+        with torch.no_grad():
+            if value is not None:
+                weight[1:4] = value  # three huge rows: their float32 sum overflows
+            expected = all(bool(torch.isfinite(p).all()) for p in t.model.parameters())
+            assert t._table_is_finite() == expected, name
+    with torch.no_grad():
+        weight[1:4] = 3e38
+    assert not math.isfinite(weight.sum().item())  # the shortcut alone would have said no
