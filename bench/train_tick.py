@@ -183,14 +183,13 @@ def start_server(port: int, script: str = "app.py") -> subprocess.Popen:
     raise RuntimeError("the app did not start")
 
 
-async def server_tick(port: int, pid: int, seconds: float, windows: int, page: str = "train",
-                      query: str = "train_seed=0"):
+async def server_tick(port: int, pid: int, seconds: float, windows: int):
     sys.path.insert(0, str(ROOT / "bench"))
     from stclient import StClient
 
     c = StClient(f"http://127.0.0.1:{port}", "tick")
     await c.connect()
-    await c.load_page(page, query)
+    await c.load_page("train", "train_seed=0")
     await asyncio.sleep(2)
     c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
     await asyncio.sleep(seconds / windows)
@@ -211,6 +210,32 @@ async def server_tick(port: int, pid: int, seconds: float, windows: int, page: s
     await c.click("train__play")  # pause
     await c.close()
     return per_tick, per_second, steps, idle
+
+
+async def floor_tick(port: int, pid: int, seconds: float, windows: int):
+    """Server CPU per delivered tick of ``bench/floor_app.py``, whose fragment runs from the
+    moment the page opens: the idle server is measured before anyone connects."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from stclient import StClient
+
+    await asyncio.sleep(2)
+    c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
+    await asyncio.sleep(seconds / windows)
+    idle = (proc_cpu_seconds(pid) - c0) / (time.perf_counter() - t0)  # no session at all
+    c = StClient(f"http://127.0.0.1:{port}", "floor")
+    await c.connect()
+    await c.load_page("", "")
+    await asyncio.sleep(3)
+    per_tick = []
+    for _ in range(windows):
+        n0 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
+        await asyncio.sleep(seconds / windows)
+        n1 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        used, wall = proc_cpu_seconds(pid) - c0, time.perf_counter() - t0
+        per_tick.append((used - idle * wall) / max(1, n1 - n0) * 1e3)
+    await c.close()
+    return per_tick
 
 
 # ---------------------------------------------------------------- 4-6
@@ -335,7 +360,7 @@ def main() -> None:
             idle.append(d)
             proc = start_server(args.port, "bench/floor_app.py")
             try:
-                floor += asyncio.run(server_tick(args.port, proc.pid, args.seconds / 2, 2, "", ""))[0]
+                floor += asyncio.run(floor_tick(args.port, proc.pid, args.seconds / 2, 2))
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)

@@ -110,6 +110,15 @@ def test_tsne_runs_with_a_message_when_perplexity_does_not_fit():
     assert "trustworthiness" in text
     points = [t for t in chart_spec(at, "space_chart_map")["data"] if t["name"] != "pairs"]
     assert sum(len(plotly_array(t["x"])) for t in points) == 36
+    before = [plotly_array(t["x"]).tolist() for t in points]
+    at.select_slider(key="space_iters").set_value(100).run()  # "auto" was 1,000 at 36 points
+    assert_clean(at)
+    assert "press the button" in _texts(at)  # other settings: nothing remembered yet
+    at.button(key="space__tsne_go").click().run()
+    assert_clean(at)
+    points = [t for t in chart_spec(at, "space_chart_map")["data"] if t["name"] != "pairs"]
+    assert "trustworthiness" in _texts(at) and [plotly_array(t["x"]).tolist()
+                                                 for t in points] != before
     at.radio(key="space_dims").set_value(3).run()
     at.button(key="space__tsne_go").click().run()
     assert_clean(at)
