@@ -495,9 +495,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--space", type=int, default=0, help="students on lesson 5 instead")
     ap.add_argument("--space-every", type=float, default=10, help="seconds between reseeds")
-    ap.add_argument("--url", help="an existing server (default: start the app)")
-    ap.add_argument("--pid", type=int, nargs="+", action="extend", default=[],
-                    help="server process(es) to measure with --url (repeatable)")
+    # under bench/replicas.sh run, its EMBEDVIZ_URL and EMBEDVIZ_PIDS are the defaults
+    ap.add_argument("--url", default=os.environ.get("EMBEDVIZ_URL"),
+                    help="an existing server (default: $EMBEDVIZ_URL, else start the app)")
+    ap.add_argument("--pid", type=int, nargs="+", action="extend",
+                    default=[int(p) for p in os.environ.get("EMBEDVIZ_PIDS", "").split()],
+                    help="server process(es) to measure with --url (repeatable; default: "
+                    "$EMBEDVIZ_PIDS)")
     ap.add_argument("--port", type=int, default=8599)
     ap.add_argument("--ramp", type=float, default=5, help="seconds over which students arrive")
     ap.add_argument("--late-at", type=float, default=None,
