@@ -62,18 +62,11 @@ def _toggle_play() -> None:
 
 
 def _step_once() -> None:
-    state["read__playing"] = False
-    live.stop_live()
-    if state.get("read_trainer") is not None:
-        with live.model_lock("read"):
-            state["read_trainer"].step(1)
+    live.step_once("read", "read_trainer")
 
 
 def _reset() -> None:
-    state["read__playing"] = False
-    live.stop_live()
-    state["read__reset"] = True
-    state.pop("read_trainer", None)
+    live.reset("read", "read_trainer")
 
 
 def rnn_settings() -> rd.ReaderConfig:
@@ -97,21 +90,17 @@ def rnn_settings() -> rd.ReaderConfig:
 
 def session_trainer(config: rd.ReaderConfig) -> rd.ReaderTrainer:
     """This student's live classifier, rebuilt from step 0 when a setting changes."""
-    trainer = state.get("read_trainer")
-    if trainer is not None and state.get("read__built_for") == repr(config):
-        return trainer
-    if trainer is not None:
-        old = vars(trainer.reader_config)
-        changed = [SETTING_NAMES.get(k, k) for k, v in vars(config).items() if old[k] != v]
-        st.info(f"You changed the {', '.join(changed) or 'settings'}: a new classifier was "
-                f"built from step 0 (the old one had trained {trainer.step_count} steps).")
-    elif state.pop("read__reset", False):
-        st.success("Reset: a fresh classifier from step 0, with the same seed and settings.")
-    with st.spinner("Building the classifier…"):
-        trainer = rd.ReaderTrainer(config)
-    state["read_trainer"], state["read__built_for"] = trainer, repr(config)
-    state["read__playing"] = False
-    return trainer
+    def rebuilt(old: rd.ReaderTrainer) -> str:
+        was = vars(old.reader_config)
+        changed = [SETTING_NAMES.get(k, k) for k, v in vars(config).items() if was[k] != v]
+        return (f"You changed the {', '.join(changed) or 'settings'}: a new classifier was "
+                f"built from step 0 (the old one had trained {old.step_count:,} steps).")
+
+    return live.session_model(
+        "read", "read_trainer", config, lambda: rd.ReaderTrainer(config), rebuilt=rebuilt,
+        fresh="Reset: a fresh classifier from step 0, with the same seed and settings.",
+        building="Building the classifier…",
+    )
 
 
 @guarded

@@ -73,12 +73,7 @@ def _remember_step() -> None:
 
 
 def _step_once() -> None:
-    state["train__playing"] = False
-    live.stop_live()
-    trainer = state.get("train_trainer")
-    if trainer is not None:
-        with model_lock:
-            trainer.step(1)
+    live.step_once("train", "train_trainer")
     _remember_step()
 
 
@@ -103,11 +98,8 @@ def _restart_with_new_lr() -> None:
 
 
 def _reset() -> None:
-    state["train__playing"] = False
     state["train_to"] = 0
-    live.stop_live()
-    state["train__reset"] = True
-    state.pop("train_trainer", None)
+    live.reset("train", "train_trainer")
 
 
 if state.pop("train__clear_to", False):

@@ -47,19 +47,11 @@ def _toggle_play() -> None:
 
 
 def _step_once() -> None:
-    state["pre__playing"] = False
-    live.stop_live()
-    run = state.get("pre_run")
-    if run is not None:
-        with live.model_lock("pre"):
-            run.step(1)
+    live.step_once("pre", "pre_run")
 
 
 def _reset() -> None:
-    state["pre__playing"] = False
-    live.stop_live()
-    state["pre__reset"] = True
-    state.pop("pre_run", None)
+    live.reset("pre", "pre_run")
 
 
 # ---- Title -----------------------------------------------------------------------------------
@@ -142,23 +134,18 @@ config = pre.StartConfig(
 )
 
 # ---- The three runs live in this session only -------------------------------------------------
-run = state.get("pre_run")
-built_for = (repr(config), digest_key)
-if run is None or state.get("pre__built_for") != built_for:
-    if run is not None:
-        st.info(f"You changed the settings: three new models were built from step 0 (the old "
-                f"ones had trained {run.step_count} steps). Press Play to train them.")
-    elif state.pop("pre__reset", False):
-        st.success("Reset: three fresh models from step 0, with the same seed and settings.")
-    try:
-        with st.spinner("Copying GloVe's rows for this vocabulary…"):
-            run = pre.SideBySide(config, user_corpus)
-    except corpora.CorpusProblem as problem:
-        st.warning(str(problem))
-        st.stop()
-    state["pre_run"], state["pre__built_for"] = run, built_for
-    state["pre__playing"] = False
-    state.pop("pre__quiz", None)
+try:
+    run = live.session_model(
+        "pre", "pre_run", (config, digest_key), lambda: pre.SideBySide(config, user_corpus),
+        rebuilt=lambda old: (f"You changed the settings: three new models were built from step "
+                             f"0 (the old ones had trained {old.step_count:,} steps). Press Play "
+                             "to train them."),
+        fresh="Reset: three fresh models from step 0, with the same seed and settings.",
+        building="Copying GloVe's rows for this vocabulary…", forget=["pre__quiz"],
+    )
+except corpora.CorpusProblem as problem:
+    st.warning(str(problem))
+    st.stop()
 
 task, coverage = run.task, run.start.coverage
 n_val, n_unseen = len(task.validation.sentences), int(task.unseen_sentences.sum())

@@ -41,18 +41,11 @@ def _toggle_play() -> None:
 
 
 def _step_once() -> None:
-    state["pos__playing"] = False
-    live.stop_live()
-    if "pos_models" in state:
-        with live.model_lock("pos"):
-            state["pos_models"].step(1)
+    live.step_once("pos", "pos_models")
 
 
 def _reset() -> None:
-    state["pos__playing"] = False
-    live.stop_live()
-    state.pop("pos_models", None)
-    state["pos__reset"] = True
+    live.reset("pos", "pos_models")
 
 
 def fmt_p(p) -> str:
@@ -105,18 +98,13 @@ with st.expander("The three models and their training", expanded=False):
 
 config = P.OrderConfig(dim=dim, max_len=max_len, optimizer=optimizer, lr=lr, batch_size=batch,
                        seed=int(seed))
-models = state.get("pos_models")
-if models is None or state.get("pos__built_for") != repr(config):
-    if models is not None:
-        st.info(f"The settings changed, so three new models were built from step 0 (the old "
-                f"ones had trained {models.step_count} steps).")
-    elif state.pop("pos__reset", False):
-        st.success("Reset: three fresh models from step 0, with the same seed and settings.")
-    with st.spinner("Building the three models…"):
-        models = P.OrderTrainer(config)
-    state["pos_models"], state["pos__built_for"] = models, repr(config)
-    state["pos__playing"] = False
-    state.pop("pos__ahead", None)
+models = live.session_model(
+    "pos", "pos_models", config, lambda: P.OrderTrainer(config),
+    rebuilt=lambda old: (f"The settings changed, so three new models were built from step 0 "
+                         f"(the old ones had trained {old.step_count:,} steps)."),
+    fresh="Reset: three fresh models from step 0, with the same seed and settings.",
+    building="Building the three models…", forget=["pos__ahead"],
+)
 vocab = models.vocab
 ids_a, ids_b = vocab.encode_tokens(tokens_a), vocab.encode_tokens(tokens_b)
 

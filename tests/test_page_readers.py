@@ -144,3 +144,21 @@ def test_bad_inputs_in_the_word_and_the_sentences(context_page, bad_inputs):
         at.text_area(key="read_sentences").set_value(text).run()
         assert_clean(at)
         assert at.warning or at.info or at.get("plotly_chart"), name
+
+
+def test_a_setting_change_or_reset_builds_a_new_classifier_and_says_why():
+    at = open_page("readers")
+    click(at, "read__step")
+    click(at, "read__step")
+    old = at.session_state["read_trainer"]
+    at.number_input(key="read_seed").set_value(3).run()
+    assert_clean(at)
+    new = at.session_state["read_trainer"]
+    assert new is not old and new.step_count == 0 and new.reader_config.seed == 3
+    assert any("You changed the seed: a new classifier was built from step 0 (the old one had "
+               "trained 2 steps)" in i.value for i in at.info)
+    click(at, "read__step")
+    click(at, "read__reset_button")
+    assert at.session_state["read_trainer"].step_count == 0
+    assert any("Reset: a fresh classifier" in s.value for s in at.success)
+    assert at.session_state["read_trainer"].reader_config == new.reader_config

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -115,3 +117,53 @@ def end_tick(tick: Tick) -> None:
     if tick.pace is not None:
         record_cost(cpu_clock() - tick.draw_start, tick.steps, tick.step_seconds)
         pace_caption(tick.pace)
+
+
+def pause(prefix: str) -> None:
+    """Stop this session's Play (a Step, a Reset or a new model does it first)."""
+    st.session_state[f"{prefix}__playing"] = False
+    stop_live()
+
+
+def step_once(prefix: str, key: str) -> None:
+    """The Step button: pause, then one training step of ``state[key]`` under its lock."""
+    pause(prefix)
+    model = st.session_state.get(key)
+    if model is not None:
+        with model_lock(prefix):
+            model.step(1)
+
+
+def reset(prefix: str, key: str) -> None:
+    """The Reset button: pause and drop ``state[key]``; :func:`session_model` builds it anew
+    from step 0 and says so."""
+    pause(prefix)
+    st.session_state[f"{prefix}__reset"] = True
+    st.session_state.pop(key, None)
+
+
+def session_model(prefix: str, key: str, built_for: Hashable, build: Callable[[], Any], *,
+                  rebuilt: Callable[[Any], str], fresh: str, building: str,
+                  forget: Iterable[str] = ()) -> Any:
+    """This session's live model, ``state[key]``, made by ``build()`` and made again from step 0
+    whenever ``built_for`` (what defines it: its settings) changes.
+
+    A rebuild says why: ``rebuilt(old_model)`` after a setting changed, ``fresh`` after Reset.
+    It stops Play and forgets the ``forget`` keys that belonged to the old model (a look-ahead,
+    a question). If ``build`` raises, nothing is stored and the exception reaches the page.
+    """
+    state = st.session_state
+    model = state.get(key)
+    if model is not None and state.get(f"{prefix}__built_for") == built_for:
+        return model
+    if model is not None:
+        st.info(rebuilt(model))
+    elif state.pop(f"{prefix}__reset", False):
+        st.success(fresh)
+    with st.spinner(building):
+        model = build()
+    state[key], state[f"{prefix}__built_for"] = model, built_for
+    state[f"{prefix}__playing"] = False
+    for k in forget:
+        state.pop(k, None)
+    return model
