@@ -21,9 +21,14 @@ over interleaved repeats (a shared machine is noisy):
 5. seconds to a neighbour accuracy of 0.9 against gensim's Word2Vec (skip-gram, same
    dimension, window, negatives and subsampling, one worker) on the same corpus;
 6. the memory one session keeps: process RSS growth per session, in fresh processes,
-   against the tensors the trainer counts.
+   against the tensors the trainer counts;
+7. a class training in one process: N threads (students), each its own trainer, each
+   looping "10 steps, then 5 ms of pure Python" (a redraw), CPU and wall time per loop; the
+   trainers taking turns (``embedviz.classroom.TORCH_TURN``, what the app does) against the
+   baseline of all threads holding PyTorch at once (the same steps without the turn).
 
-Options: ``--quick`` (fewer repeats), ``--skip-server``, ``--port 8597``, ``--seconds 20``.
+Options: ``--quick`` (fewer repeats), ``--skip-server``, ``--port 8597``, ``--seconds 20``,
+``--parts 1,2,7`` (only those parts).
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -311,17 +318,74 @@ def memory_per_session(repeats: int):
     return [o["growth"] for o in out], [o["counted"] for o in out]
 
 
+# ---------------------------------------------------------------- 7. a class in one process
+
+
+def python_work(seconds: float) -> None:
+    """Pure-Python work that holds the GIL, like Streamlit's marshalling of a redraw."""
+    end = time.thread_time() + seconds
+    x = 0
+    while time.thread_time() < end:
+        for i in range(200):
+            x += i
+
+
+def class_loops(n_threads: int, turns: bool, loops_total: int = 400) -> tuple[float, float]:
+    """CPU (whole process) and wall ms per loop of ``n_threads`` students training at once."""
+    trainers = [Trainer(replace(PAGE_DEFAULTS, seed=i)) for i in range(n_threads)]
+    for t in trainers:
+        t.step(SPEED)  # warm-up
+    loops = max(2, loops_total // n_threads)
+
+    def student(t: Trainer) -> None:
+        for _ in range(loops):
+            if turns:
+                t.step(SPEED)  # the app's path: one trainer at a time
+            else:
+                for _ in range(SPEED):  # the same steps, all threads in PyTorch at once
+                    t._one_step()
+            python_work(0.005)
+
+    threads = [threading.Thread(target=student, args=(t,)) for t in trainers]
+    cpu0, wall0 = os.times(), time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    cpu1, wall = os.times(), time.perf_counter() - wall0
+    n = loops * n_threads
+    cpu_s = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
+    return cpu_s / n * 1e3, wall / n * 1e3
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-server", action="store_true")
     ap.add_argument("--port", type=int, default=8597)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--parts", default="1,2,3,4,5,6,7", help="comma-separated parts to run")
     args = ap.parse_args()
+    parts = {int(p) for p in args.parts.split(",") if p.strip()}
     rounds = 3 if args.quick else 5
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
 
+    if 1 in parts:
+        part_1(rounds)
+    if 2 in parts or 3 in parts:
+        part_2_3(args, rounds, parts)
+    if 4 in parts:
+        part_4(args)
+    if 5 in parts:
+        part_5(args)
+    if 6 in parts:
+        part_6(args)
+    if 7 in parts:
+        part_7(rounds)
+
+
+def part_1(rounds: int) -> None:
     print(f"\n1. steps/s at batch 512 (CPU time), skip-gram on 'things', {rounds} interleaved "
           "rounds: median [min-max]")
     for name, lr in (("sgd", 10.0), ("adam", 0.005)):
@@ -334,6 +398,9 @@ def main() -> None:
         print(f"   {name:5s}: Trainer {spread(ours)} | baseline bare PyTorch loop "
               f"{spread(bare)} | ratio {spread(ratio)}")
 
+
+
+def part_2_3(args, rounds: int, parts: set[int]) -> None:
     print(f"\n2. our part of one redraw (both live charts to JSON as st.plotly_chart does), "
           f"ms of CPU, {rounds} interleaved rounds")
     fast, slow, steps, sent = redraw_costs(rounds)
@@ -343,7 +410,7 @@ def main() -> None:
     print(f"   the {SPEED} training steps of a tick at the defaults: {spread(steps)} ms; "
           f"{sent / 1024:.0f} KiB of JSON per redraw")
 
-    if not args.skip_server:
+    if 3 in parts and not args.skip_server:
         print(f"\n3. the whole server per live tick at the defaults (1 student on /train, "
               f"speed {SPEED}, {args.seconds:g} s of Play in 4 windows), ms of server CPU")
         per_tick, per_s, rate, idle, floor = [], [], [], [], []
@@ -375,6 +442,9 @@ def main() -> None:
               f"{spread(floor)} ms + {SPEED} steps of the bare PyTorch loop {bare:.2f} ms = "
               f"{lowest:.2f} ms | ratio tick/floor {spread([t / lowest for t in per_tick])}")
 
+
+
+def part_4(args) -> None:
     seeds = range(3 if args.quick else 5)
     checkpoints = [100, 150, 200, 250, 300, 350, 400, 500]
     print(f"\n4. lesson 3's defaults (skip-gram, Adam 0.005, batch 128, dim 16): neighbour "
@@ -384,6 +454,9 @@ def main() -> None:
     for s in checkpoints:
         print(f"   step {s:4d}: {spread(table[s])}")
 
+
+
+def part_5(args) -> None:
     print("\n5. time to neighbour accuracy 0.9 on 'things' (dim 16, window 2, 5 negatives), wall")
     cfg = TrainConfig(lr=0.005, batch_size=512)
     ours, gens = [], []
@@ -396,10 +469,30 @@ def main() -> None:
           f"baseline gensim Word2Vec sg=1, 1 worker: {spread(gens)} s ({epochs} epochs, "
           f"accuracy {gacc:.2f}) | ratio {spread([a / b for a, b in zip(ours, gens)])}")
 
+
+
+def part_6(args) -> None:
     print("\n6. memory one session keeps (10 sessions of 3,000 steps, fresh processes)")
     growth, counted = memory_per_session(2 if args.quick else 3)
     print(f"   process RSS growth per session: {spread(growth)} MB | baseline the tensors "
           f"the trainer counts (model, optimizer, snapshots): {spread(counted)} MB")
+
+
+def part_7(rounds: int) -> None:
+    print(f"\n7. a class training in one process: N threads, each 'train {SPEED} steps, then 5 ms "
+          f"of Python', {rounds} interleaved rounds; ms per loop, median [min-max]")
+    for n in (1, 4, 16, 40):
+        free_cpu, free_wall, turn_cpu, turn_wall = [], [], [], []
+        for _ in range(rounds):
+            c, w = class_loops(n, turns=False)
+            free_cpu.append(c)
+            free_wall.append(w)
+            c, w = class_loops(n, turns=True)
+            turn_cpu.append(c)
+            turn_wall.append(w)
+        print(f"   {n:2d} students: taking turns wall {spread(turn_wall)}, CPU {spread(turn_cpu)} "
+              f"| baseline all at once wall {spread(free_wall)}, CPU {spread(free_cpu)} "
+              f"| ratio wall baseline/turns {spread([f / t for f, t in zip(free_wall, turn_wall)])}")
 
 
 if __name__ == "__main__":

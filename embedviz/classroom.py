@@ -23,6 +23,16 @@ of the CPU time the script thread spent on each redraw and on each step, plus a 
 the work Streamlit does outside the script thread (``SEND_OVERHEAD``, from
 ``bench/train_tick.py``). A faster or slower machine gets its own pace.
 
+One more rule makes training itself twice as cheap with a class: **one trainer at a time**
+(:data:`TORCH_TURN`). PyTorch lets go of the GIL in every operation, and a training step of
+these small models is some forty operations of a few microseconds. With forty students'
+threads training at once, every operation ends in a wait for the GIL and a hand-over between
+threads: forty students each looping "ten steps and a redraw" took twice the wall time and
+three times the CPU per loop that they take in turns (``python bench/train_tick.py --parts
+7``). Taking turns, a thread that waits sleeps on its turn instead. The turns are handed over in the order they were asked for, a few steps at a
+time (:data:`TURN_STEPS`), so a long run (a link that opens at step 2,000) never keeps a
+class's live views waiting for long.
+
 This module is plain Python (no Streamlit): the pages reach it through ``ui.live``.
 """
 
@@ -31,6 +41,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 BASE_INTERVAL = 0.5  # seconds between refreshes for a student alone
@@ -181,3 +192,54 @@ class LiveRegistry:
 
 
 REGISTRY = LiveRegistry()  # the server's one registry
+
+
+class Turns:
+    """A lock handed over in the order it was asked for (first come, first served).
+
+    Python's own ``Lock`` lets the thread that just released it take it again at once, so a
+    long run could keep a class waiting. The owner may take it again inside its own turn
+    (a callback that trains): that only counts, it never deadlocks."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._waiting: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> Turns:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return self
+            baton = threading.Lock()
+            baton.acquire()
+            self._waiting.append(baton)
+        baton.acquire()  # released by the thread before us: the turn is ours
+        with self._mutex:
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
+            if self._waiting:
+                self._owner = -1  # handed over: nobody else may take it in between
+                self._waiting.popleft().release()
+
+    @property
+    def waiting(self) -> int:
+        """Threads waiting for their turn now."""
+        with self._mutex:
+            return len(self._waiting)
+
+
+TORCH_TURN = Turns()  # the server's one turn at training: see the module's docstring
+TURN_STEPS = 16  # training steps per turn: a live tick takes 5-30, a long run many turns

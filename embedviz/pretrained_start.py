@@ -44,7 +44,14 @@ from embedviz.pretrained import GloVe, load_glove
 from embedviz.seeding import check_seed, numpy_rng, torch_generator
 from embedviz.similarity import nearest_to_vector
 from embedviz.text import PAD_ID, SPECIALS, UNK_ID, Vocabulary, tokenize
-from embedviz.training import MAX_SENTENCE_LEN, BatchSampler, History, TrainConfig, make_optimizer
+from embedviz.training import (
+    MAX_SENTENCE_LEN,
+    BatchSampler,
+    History,
+    TrainConfig,
+    make_optimizer,
+    train_in_turns,
+)
 
 STARTS = {
     "random": "Random start",
@@ -392,14 +399,9 @@ class SideBySide:
         return twin
 
     def step(self, k: int = 1) -> int:
-        """Train ``k`` batches on all three (fewer if the numbers blow up). Returns steps done."""
-        done = 0
-        for _ in range(k):
-            if self.diverged:
-                break
-            self._one_step()
-            done += 1
-        return done
+        """Train ``k`` batches on all three (fewer if the numbers blow up). Returns steps done.
+        One trainer at a time per server (``embedviz.classroom``)."""
+        return train_in_turns(self, k)
 
     def _one_step(self) -> None:
         batch = self.task.sampler.sample(self.generator)  # ONE batch for all three

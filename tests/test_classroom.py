@@ -138,3 +138,100 @@ def test_batch_tables_are_shared_read_only_and_change_no_result():
                     for i in range(120))
     own = corpora.corpus_from_text(text)
     assert not Trainer(cfg, own).sampler_shared  # a student's own text: own tables
+
+
+# ---------------------------------------------------------------- one trainer at a time
+
+
+def _run(*targets):
+    import threading
+
+    threads = [threading.Thread(target=t, daemon=True) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a thread never got its turn (deadlock)"
+
+
+def test_turns_let_one_thread_in_at_a_time():
+    import time
+
+    turns, inside, most = classroom.Turns(), [0], [0]
+
+    def work():
+        for _ in range(20):
+            with turns:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+                time.sleep(0.0005)  # another thread would get in here without the turn
+                inside[0] -= 1
+
+    _run(*[work] * 6)
+    assert most[0] == 1 and inside[0] == 0
+
+
+def test_turns_are_handed_over_in_the_order_they_were_asked_for():
+    import threading
+    import time
+
+    turns, order = classroom.Turns(), []
+    release = threading.Event()
+
+    def first():
+        with turns:
+            release.wait(10)  # hold the turn while the others queue up
+
+    def nth(i):
+        def take():
+            with turns:
+                order.append(i)
+        return take
+
+    holder = threading.Thread(target=first, daemon=True)
+    holder.start()
+    while turns._owner is None:  # the holder has it
+        time.sleep(0.001)
+    queued = []
+    for i in range(5):
+        t = threading.Thread(target=nth(i), daemon=True)
+        t.start()
+        queued.append(t)
+        while turns.waiting < i + 1:  # this one is in the queue before the next one asks
+            time.sleep(0.001)
+    release.set()
+    for t in [holder, *queued]:
+        t.join(timeout=10)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_the_owner_may_take_its_turn_again_inside_it():
+    turns, got = classroom.Turns(), []
+
+    def nested():
+        with turns:
+            with turns:  # a callback that trains, inside a step
+                got.append(1)
+        with turns:  # and the turn is free again afterwards
+            got.append(2)
+
+    _run(nested)
+    assert got == [1, 2] and turns.waiting == 0
+
+
+def test_trainers_taking_turns_in_threads_give_the_numbers_they_give_alone():
+    import numpy as np
+
+    from embedviz.training import TrainConfig, Trainer
+
+    configs = [TrainConfig(seed=s, batch_size=32) for s in range(4)]
+    alone = []
+    for cfg in configs:
+        t = Trainer(cfg)
+        t.step(40)
+        alone.append(t.embedding_matrix())
+    together = [Trainer(cfg) for cfg in configs]
+    _run(*[(lambda t=t: [t.step(5) for _ in range(8)]) for t in together])
+    for t, expected in zip(together, alone):
+        assert t.step_count == 40
+        np.testing.assert_array_equal(t.embedding_matrix(), expected)
