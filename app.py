@@ -1,11 +1,15 @@
 """embedviz: how an embedding layer works, live in PyTorch. This file only routes."""
 
+import time
+
 import streamlit as st
 import torch
 
 import ui.process  # noqa: F401 - once per process: heavy imports, then gc.freeze()
-from ui import teacher
+from ui import live, teacher
 from ui.guard import guarded
+
+run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
 
 torch.set_num_threads(1)  # many students share two cores: one thread per session's work
 
@@ -39,8 +43,11 @@ with st.sidebar:
     builder = st.container()
 link_problems = st.container()  # above the page: filled once the page has read the URL
 first_values = teacher.start_of_run(page.url_path)
-with st.spinner("Working…", show_time=True):  # shown only for a run longer than half a second
-    guarded(page.run)()
+try:
+    with st.spinner("Working…", show_time=True):  # shown only for a run over half a second
+        guarded(page.run)()
+finally:  # also when the page stops or reruns: the class's pace leaves page runs out
+    live.record_page_run(time.thread_time() - run_started)
 with link_problems:
     teacher.report_bad_link_values(first_values)
 with builder:

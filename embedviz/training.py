@@ -253,7 +253,11 @@ def draw(cdf: torch.Tensor, n: int, g: torch.Generator) -> torch.Tensor:
 
     Like ``torch.multinomial(weights, n, replacement=True)``, but the cumulative table is
     built once, not at every step: a binary search per draw instead of a pass over all pairs."""
-    u = torch.rand(n, generator=g, dtype=torch.float64)  # (n,) uniform in [0, 1)
+    return pick(cdf, torch.rand(n, generator=g, dtype=torch.float64))
+
+
+def pick(cdf: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The index each uniform number in ``u`` falls on in the cumulative table ``cdf``."""
     return torch.searchsorted(cdf, u, right=True).clamp_(max=len(cdf) - 1)
 
 
@@ -277,18 +281,29 @@ class BatchSampler:
             self.pairs = WordPairs(sentences, counts, cfg)
 
     def sample(self, g: torch.Generator):
+        """One batch."""
+        return self.sample_many(g, 1)[0]
+
+    def sample_many(self, g: torch.Generator, n: int) -> list:
+        """The next ``n`` batches, drawn at once: the same batches as ``n`` calls of
+        :meth:`sample` (each batch takes its random numbers from the generator's stream in
+        the same order: the negatives, then the pairs), in a few operations instead of some
+        ten per batch (each operation costs a hand-over of the GIL when a class trains)."""
         b, k = self.cfg.batch_size, self.cfg.negatives
         if self.cfg.model == "classifier":
-            rows = torch.randint(len(self.labels), (b,), generator=g)
-            return SentenceBatch(ids=self.sentences[rows], labels=self.labels[rows])
+            rows = torch.randint(len(self.labels), (n, b), generator=g)  # (n, batch)
+            ids, labels = self.sentences[rows], self.labels[rows]  # (n, batch, seq), (n, batch)
+            return [SentenceBatch(ids=ids[i], labels=labels[i]) for i in range(n)]
         p = self.pairs
-        negatives = draw(p.noise_cdf, b * k, g).view(b, k)  # (batch, negatives)
+        u = torch.rand(n, b * k + b, generator=g, dtype=torch.float64)  # a row per batch
+        negatives = pick(p.noise_cdf, u[:, : b * k].contiguous()).view(n, b, k)  # (n, b, k)
         if self.cfg.model == "skipgram":
-            rows = draw(p.pair_cdf, b, g)  # (batch,)
-            return SkipGramBatch(p.centers[rows], p.contexts[rows], negatives)
-        rows = draw(p.target_cdf, b, g)  # (batch,)
-        around = p.cbow[rows]  # (batch, 1 + 2 * window)
-        return CBOWBatch(contexts=around[:, 1:], targets=around[:, 0], negatives=negatives)
+            rows = pick(p.pair_cdf, u[:, b * k :].contiguous())  # (n, batch)
+            centers, contexts = p.centers[rows], p.contexts[rows]
+            return [SkipGramBatch(centers[i], contexts[i], negatives[i]) for i in range(n)]
+        around = p.cbow[pick(p.target_cdf, u[:, b * k :].contiguous())]  # (n, b, 1 + 2 w)
+        return [CBOWBatch(contexts=around[i, :, 1:], targets=around[i, :, 0],
+                          negatives=negatives[i]) for i in range(n)]
 
 
 _shared_samplers: dict[tuple, BatchSampler] = {}
@@ -482,6 +497,7 @@ class Trainer:
                                    list(self.snapshots.steps), list(self.snapshots.matrices))
         twin.callbacks = []
         twin.lr_changes = list(self.lr_changes)
+        twin._ahead = []  # batches drawn ahead belong to this run (there are none between steps)
         return twin
 
     def set_lr(self, lr: float) -> None:
@@ -501,7 +517,16 @@ class Trainer:
 
     def sample_batch(self):
         """The next batch from this trainer's own seeded generator."""
+        ahead = getattr(self, "_ahead", None)
+        if ahead:
+            return ahead.pop()
         return self.sampler.sample(self.generator)
+
+    def _draw_ahead(self, n: int) -> None:
+        """Draw the next ``n`` batches at once (:func:`train_in_turns` does, at each turn): the
+        same batches as ``n`` draws one by one. Only for the Trainer's own batches."""
+        if n > 1 and type(self).sample_batch is Trainer.sample_batch:
+            self._ahead = self.sampler.sample_many(self.generator, n)[::-1]
 
     def step(self, k: int = 1) -> int:
         """Train ``k`` batches (fewer if the numbers blow up). Returns the steps done.
@@ -595,13 +620,19 @@ def train_in_turns(run, k: int) -> int:
     :data:`~embedviz.classroom.TORCH_TURN`: with a class training at once, threads that take
     turns train about twice as fast as threads that all hold PyTorch at once."""
     done = 0
+    draw_ahead = getattr(run, "_draw_ahead", None)
     while done < k and not run.diverged:
         with TORCH_TURN:
-            for _ in range(min(TURN_STEPS, k - done)):
+            turn = min(TURN_STEPS, k - done)
+            if draw_ahead is not None:
+                draw_ahead(turn)
+            for _ in range(turn):
                 if run.diverged:
                     break
                 run._one_step()
                 done += 1
+    if getattr(run, "_ahead", None):
+        run._ahead = []  # stopped early (the numbers blew up): nothing drawn ahead stays
     return done
 
 

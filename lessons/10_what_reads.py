@@ -104,6 +104,7 @@ def session_trainer(config: rd.ReaderConfig) -> rd.ReaderTrainer:
 
 
 @guarded
+@live.in_turn("read")
 def live_view() -> None:
     """Redrawn every tick while playing: train, then the curves and the order test."""
     trainer = state["read_trainer"]

@@ -344,6 +344,7 @@ def accuracy_label() -> str:
 
 
 @guarded
+@live.in_turn("train")
 def live_view() -> None:
     """Redrawn every tick while playing: train, then draw what changed.
 
@@ -356,7 +357,8 @@ def live_view() -> None:
     tick = live.train_tick("train", trainer, speed)
     hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
     left, right = st.columns([3, 2])
-    m1, m2, m3 = right.columns(3)  # few elements: each costs the server on every tick
+    # few elements: each costs the server on every tick (one row, not three columns)
+    m1 = m2 = m3 = right.container(horizontal=True, gap="small")
     m1.metric("Step", f"{trainer.step_count:,}")
     m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}")
     acc = trainer.accuracy() if not trainer.diverged else float("nan")

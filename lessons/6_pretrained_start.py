@@ -160,6 +160,7 @@ b3.button("↺ Reset", on_click=_reset, key="pre__reset_button", width="stretch"
 
 
 @guarded
+@live.in_turn("pre")
 def live_view() -> None:
     """Redrawn every tick while playing: train the three models, then draw the curves."""
     run = state["pre_run"]

@@ -250,6 +250,7 @@ b4.caption(f"Each step: one batch of {batch} sentences for all three models, "
 
 
 @guarded
+@live.in_turn("pos")
 def live_view() -> None:
     """Redrawn every tick while playing: train the three models, then draw their curves."""
     models = state["pos_models"]

@@ -9,16 +9,18 @@ student pauses.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedviz.classroom import REGISTRY, Pace, pace_for
+from embedviz.classroom import REGISTRY, TORCH_TURN, Pace, pace_for
 
 
 def _session_id() -> str:
@@ -39,12 +41,13 @@ def page_opened() -> None:
 def starting_pace(wanted_steps_per_tick: int) -> Pace:
     """The pace a session gets if it starts playing now (nothing recorded)."""
     REGISTRY.opened(_session_id())
-    return pace_for(REGISTRY.count(), wanted_steps_per_tick, REGISTRY.draw_cost,
+    return pace_for(REGISTRY.count(), wanted_steps_per_tick, REGISTRY.tick_cost,
                     REGISTRY.step_cost)
 
 
-def record_cost(draw_seconds: float, steps: int, step_seconds: float) -> None:
-    REGISTRY.record(draw_seconds, steps, step_seconds)
+def record_page_run(cpu_seconds: float) -> None:
+    """A full run of a page took ``cpu_seconds`` in this thread (``app.py`` says so)."""
+    REGISTRY.record_page_run(cpu_seconds)
 
 
 def stop_live() -> None:
@@ -69,19 +72,40 @@ def pace_caption(pace: Pace) -> None:
 
 @dataclass
 class Tick:
-    """One refresh of a live view: its pace (None when paused) and what it cost."""
+    """One refresh of a live view: its pace (None when paused) and its training."""
 
     pace: Pace | None
     steps: int = 0
-    step_seconds: float = 0.0
-    draw_start: float = 0.0
+    step_seconds: float = 0.0  # CPU time of the steps, in this thread
 
 
-def model_lock(prefix: str) -> threading.Lock:
+def model_lock(prefix: str) -> threading.RLock:
     """The session's lock on its model: a click starts a new run of the page while the last
     tick may still be training (Streamlit's fast reruns), so whatever steps the model (a tick,
     Step, "train to step") takes this lock first."""
-    return st.session_state.setdefault(f"{prefix}__lock", threading.Lock())
+    return st.session_state.setdefault(f"{prefix}__lock", threading.RLock())
+
+
+@contextmanager
+def refresh_turn(prefix: str):
+    """A whole refresh of a live view (training and drawing), one view at a time per server.
+
+    Many threads doing small pieces of work at once cost the server more than the same work
+    done in turns: each hand-over of Python's GIL is a switch between threads. The session's
+    :func:`model_lock` is taken first, as a click's run does before it trains."""
+    with model_lock(prefix), TORCH_TURN:
+        yield
+
+
+def in_turn(prefix: str) -> Callable:
+    """Decorator for a live view's fragment: each run is one :func:`refresh_turn`."""
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def in_its_turn(*args, **kwargs):
+            with refresh_turn(prefix):
+                return view(*args, **kwargs)
+        return in_its_turn
+    return decorate
 
 
 def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
@@ -95,7 +119,7 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
     """
     state = st.session_state
     if not state.get(f"{prefix}__playing") or model.diverged:
-        return Tick(None, draw_start=cpu_clock())
+        return Tick(None)
     pace = live_pace(wanted_steps_per_tick, state.get(f"{prefix}__interval"))
     if pace.interval != state.get(f"{prefix}__interval"):
         state[f"{prefix}__interval"] = pace.interval
@@ -103,7 +127,7 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
     start = cpu_clock()
     with model_lock(prefix):
         done = model.step(pace.steps_per_tick)
-    tick = Tick(pace, done, cpu_clock() - start, cpu_clock())
+    tick = Tick(pace, done, cpu_clock() - start)
     if model.diverged:
         state[f"{prefix}__playing"] = False
         stop_live()
@@ -112,10 +136,11 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
 
 
 def end_tick(tick: Tick) -> None:
-    """After the drawing: record the refresh's cost, and say so when the server is busy (at
-    the end of the view, so that nothing optional shifts the charts above it)."""
+    """After the drawing: record the refresh (the server reads what it cost), and say so when
+    the server is busy (at the end of the view, so that nothing optional shifts the charts
+    above it)."""
     if tick.pace is not None:
-        record_cost(cpu_clock() - tick.draw_start, tick.steps, tick.step_seconds)
+        REGISTRY.record(tick.steps, tick.step_seconds)
         pace_caption(tick.pace)
 
 
