@@ -28,7 +28,8 @@ over interleaved repeats (a shared machine is noisy):
    baseline of all threads holding PyTorch at once (the same steps without the turn).
 
 Options: ``--quick`` (fewer repeats), ``--skip-server``, ``--port 8597``, ``--seconds 20``,
-``--parts 1,2,7`` (only those parts).
+``--parts 1,2,7`` (only those parts), ``--against REV`` (part 3 also measures the app of a git
+revision, in turns with this one).
 """
 
 from __future__ import annotations
@@ -173,12 +174,12 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(port: int, script: str = "app.py") -> subprocess.Popen:
+def start_server(port: int, script: str = "app.py", root: Path = ROOT) -> subprocess.Popen:
     import urllib.request
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
+         "--server.headless", "true"], cwd=root, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     for _ in range(120):
         try:
@@ -243,6 +244,25 @@ async def floor_tick(port: int, pid: int, seconds: float, windows: int):
         per_tick.append((used - idle * wall) / max(1, n1 - n0) * 1e3)
     await c.close()
     return per_tick
+
+
+def one_app_ticks(args, root: Path):
+    proc = start_server(args.port, root=root)
+    try:
+        return asyncio.run(server_tick(args.port, proc.pid, args.seconds / 2, 2))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def worktree(rev: str) -> Path:
+    """A temporary checkout of ``rev`` (removed after part 3)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="embedviz-against-")) / "app"
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True,
+                   capture_output=True)
+    return path
 
 
 # ---------------------------------------------------------------- 4-6
@@ -365,6 +385,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8597)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--parts", default="1,2,3,4,5,6,7", help="comma-separated parts to run")
+    ap.add_argument("--against", metavar="REV", help="part 3 also runs the app of this git "
+                    "revision (a temporary worktree), in turns with this one, and prints both")
     args = ap.parse_args()
     parts = {int(p) for p in args.parts.split(",") if p.strip()}
     rounds = 3 if args.quick else 5
@@ -413,24 +435,31 @@ def part_2_3(args, rounds: int, parts: set[int]) -> None:
     if 3 in parts and not args.skip_server:
         print(f"\n3. the whole server per live tick at the defaults (1 student on /train, "
               f"speed {SPEED}, {args.seconds:g} s of Play in 4 windows), ms of server CPU")
-        per_tick, per_s, rate, idle, floor = [], [], [], [], []
-        for _ in range(2):  # interleaved: the app, then the floor app, twice
-            proc = start_server(args.port)
-            try:
-                a, b, c, d = asyncio.run(server_tick(args.port, proc.pid, args.seconds / 2, 2))
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
-            per_tick += a
-            per_s += b
-            rate += c
-            idle.append(d)
-            proc = start_server(args.port, "bench/floor_app.py")
-            try:
-                floor += asyncio.run(floor_tick(args.port, proc.pid, args.seconds / 2, 2))
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+        per_tick, per_s, rate, idle, floor, other = [], [], [], [], [], []
+        tree = worktree(args.against) if args.against else None
+        try:
+            for _ in range(2):  # interleaved: the app, the floor app (and the other app), twice
+                a, b, c, d = one_app_ticks(args, ROOT)
+                per_tick += a
+                per_s += b
+                rate += c
+                idle.append(d)
+                proc = start_server(args.port, "bench/floor_app.py")
+                try:
+                    floor += asyncio.run(floor_tick(args.port, proc.pid, args.seconds / 2, 2))
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+                if tree is not None:
+                    other += one_app_ticks(args, tree)[0]
+        finally:
+            if tree is not None:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                               check=False)
+        if other:
+            print(f"   the app of {args.against}, in turns with this one: {spread(other)} ms per "
+                  f"tick | this app {spread(per_tick)} | ratio this/that, window by window "
+                  f"{spread([a / b for a, b in zip(per_tick, other)])}")
         base = statistics.median(steps)
         bare = statistics.median(bare_steps)
         lowest = statistics.median(floor) + bare

@@ -309,7 +309,7 @@ label_words = sorted(categories, key=lambda w: (categories[w], w))
 word_options = label_words + sorted(w for w in drawn_words if w not in categories)
 default_word = next((w for w in ("cat", "great", "the") if w in vocab), word_options[0])
 playing = state.get("train__playing", False) and not trainer.diverged
-b1, b2, b3, v1, v2 = st.columns([1, 1, 1, 1.6, 1.6], vertical_alignment="bottom")
+b1, b2, b3, v1, v2 = st.columns([1.3, 0.85, 1, 1.6, 1.6], vertical_alignment="bottom")
 b1.button("❚❚ Pause" if playing else "▶ Play", on_click=_toggle_play, type="primary",
           key="train__play", width="stretch", disabled=trainer.diverged)
 b2.button("Step", on_click=_step_once, key="train__step", width="stretch",
@@ -358,7 +358,7 @@ def live_view() -> None:
     hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
     left, right = st.columns([3, 2])
     # few elements: each costs the server on every tick (one row, not three columns)
-    m1 = m2 = m3 = right.container(horizontal=True, gap="small")
+    m1 = m2 = m3 = right.container(horizontal=True, gap="small")  # wraps: numbers never cut
     m1.metric("Step", f"{trainer.step_count:,}")
     m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}")
     acc = trainer.accuracy() if not trainer.diverged else float("nan")

@@ -1,10 +1,11 @@
 """Live views (Play) that share the server fairly: see ``embedviz/classroom.py``.
 
 A page that trains while playing keeps ``{prefix}__playing`` and ``{prefix}__interval`` in
-session state, declares its fragment with ``run_every=state[f"{prefix}__interval"]``, starts
-each fragment run with :func:`train_tick` (the server's pace, the steps, divergence) and ends it
-with :func:`end_tick` (the cost, the busy-server line), and calls :func:`stop_live` when the
-student pauses.
+session state, declares its fragment with ``run_every=state[f"{prefix}__interval"]`` and
+decorates it with :func:`in_turn` (one refresh at a time per server), starts each fragment run
+with :func:`train_tick` (the server's pace, the steps, divergence) and ends it with
+:func:`end_tick` (the refresh counted, the busy-server line), and calls :func:`stop_live` when
+the student pauses.
 """
 
 from __future__ import annotations
