@@ -26,8 +26,9 @@ Every ``WINDOW`` seconds the registry reads the whole process's CPU time: what i
 the training and the page runs, divided by the refreshes in that window, is ``tick_cost``. So
 Streamlit's own work for a refresh in every thread counts, and a faster or slower machine gets
 its own pace. A window busy with page runs counts for less (none at all once they are half
-of it): their messages are sent outside their thread, so it says little about a refresh. Both costs are averages over about
-``1 / WEIGHT`` windows (ten seconds): a burst moves them little.
+of it): their messages are sent outside their thread, so it says little about a refresh.
+Both costs are averages over about ``1 / WEIGHT`` windows (ten seconds): a burst moves them
+little.
 
 **An interval changes only when it must, or when it is worth it.** Each change costs a run of
 the whole page. The interval goes up at once when the class needs it; it comes down only when
