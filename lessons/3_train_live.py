@@ -358,12 +358,12 @@ def live_view() -> None:
     hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
     left, right = st.columns([3, 2])
     # few elements: each costs the server on every tick (one row, not three columns)
-    m1 = m2 = m3 = right.container(horizontal=True, gap="small")  # wraps: numbers never cut
-    m1.metric("Step", f"{trainer.step_count:,}")
-    m2.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}")
+    numbers = right.container(horizontal=True, gap="small")  # wraps: numbers never cut
+    numbers.metric("Step", f"{trainer.step_count:,}")
+    numbers.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}")
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
     chance = f" Chance is about {chance_level():.0%}." if chance_level() else ""
-    m3.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
+    numbers.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
               help="Share of category words whose nearest category word (by cosine) is of "
               "the same kind." + chance)
 

@@ -14,7 +14,6 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,23 +86,17 @@ def model_lock(prefix: str) -> threading.RLock:
     return st.session_state.setdefault(f"{prefix}__lock", threading.RLock())
 
 
-@contextmanager
-def refresh_turn(prefix: str):
-    """A whole refresh of a live view (training and drawing), one view at a time per server.
+def in_turn(prefix: str) -> Callable:
+    """Decorator for a live view's fragment: each run (training and drawing) is one turn of the
+    server's ``TORCH_TURN``, one live refresh at a time per server.
 
     Many threads doing small pieces of work at once cost the server more than the same work
     done in turns: each hand-over of Python's GIL is a switch between threads. The session's
     :func:`model_lock` is taken first, as a click's run does before it trains."""
-    with model_lock(prefix), TORCH_TURN:
-        yield
-
-
-def in_turn(prefix: str) -> Callable:
-    """Decorator for a live view's fragment: each run is one :func:`refresh_turn`."""
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def in_its_turn(*args, **kwargs):
-            with refresh_turn(prefix):
+            with model_lock(prefix), TORCH_TURN:
                 return view(*args, **kwargs)
         return in_its_turn
     return decorate
