@@ -41,6 +41,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,18 @@ FINISHED = {
 }
 ERROR_ALERT = 1  # Alert.Format.ERROR
 FRIENDLY_ERROR = "Something went wrong"  # ui.guard's message for an unexpected exception
+
+CHART_METRIC = '"metric:'  # a chart's number: an annotation named "metric:<label>"
+
+
+def chart_metrics(spec: str) -> dict[str, str]:
+    """The numbers a Plotly chart's JSON shows as named annotations: {label: text}."""
+    if CHART_METRIC not in spec:
+        return {}
+    notes = json.loads(spec).get("layout", {}).get("annotations", [])
+    return {a["name"][len("metric:"):]: a.get("text", "") for a in notes
+            if str(a.get("name", "")).startswith("metric:")}
+
 
 # Element types that hold a widget value (the frontend's widgets that call widgetMgr.set*).
 TRIGGER_WIDGETS = {"button", "download_button"}
@@ -291,9 +304,15 @@ class StClient:
                 if n.element is not None and (kind is None or n.kind == kind)]
 
     def metric(self, label: str) -> str | None:
+        """The value of the ``st.metric`` called ``label``, or of a chart's number of that
+        label (an annotation named ``metric:<label>``, ``embedviz.figures.training``)."""
         for el in self.elements("metric"):
             if el.metric.label == label:
                 return el.metric.body
+        for el in self.elements("plotly_chart"):
+            found = chart_metrics(el.plotly_chart.spec).get(label)
+            if found is not None:
+                return found
         return None
 
     def widget_value(self, key: str):
@@ -485,6 +504,9 @@ class StClient:
             keep = None
             if kind == "metric":
                 run.metrics[el.metric.label] = el.metric.body
+                keep = el
+            elif kind == "plotly_chart" and CHART_METRIC in el.plotly_chart.spec:
+                run.metrics.update(chart_metrics(el.plotly_chart.spec))
                 keep = el
             elif kind == "exception":
                 self.errors.append(f"exception: {el.exception.type}: {el.exception.message}")

@@ -35,7 +35,7 @@ class FixedBasis:
         if self.raw:
             return "dimension 0 (raw)", "dimension 1 (raw)"
         ex, ey = self.explained
-        at = f"fitted at step {self.fitted_at}"
+        at = f"fit at step {self.fitted_at}"
         return f"PC1 ({ex:.0%} of variance, {at})", f"PC2 ({ey:.0%})"
 
 

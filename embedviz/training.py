@@ -237,28 +237,58 @@ class WordPairs:
         noise = counts.double() ** 0.75  # word2vec's noise distribution: unigram^(3/4)
         noise[PAD_ID] = 0.0
         self.noise = noise / noise.sum()  # (vocab,)
-        self.pair_cdf = cumulative(self.pair_weights)
-        self.target_cdf = cumulative(self.target_weights)
-        self.noise_cdf = cumulative(self.noise)
+        self.pair_table = AliasTable(self.pair_weights)
+        self.target_table = AliasTable(self.target_weights)
+        self.noise_table = AliasTable(self.noise)
 
 
-def cumulative(weights: torch.Tensor) -> torch.Tensor:
-    """The running total of ``weights``, scaled to end at 1: the table :func:`draw` searches."""
-    cdf = torch.cumsum(weights.double(), 0)
-    return cdf / cdf[-1]
+class AliasTable:
+    """Draws index i with probability ``weights[i] / weights.sum()`` in constant time (Walker's
+    alias method, built as in Vose's version).
 
+    Like ``torch.multinomial(weights, n, replacement=True)``, but the table is built once, not
+    at every step, and a draw is the same few operations whatever the number of entries: a
+    uniform number picks a column (its whole part) and where in the column it falls (its
+    fraction); a column holds its own index up to ``prob`` and one other index (its ``alias``)
+    above it. Every column is exactly 1/n of the total, so each index's probability is exact
+    (the tests add the columns up). A binary search in the cumulative weights (``searchsorted``)
+    was a tenth of a live tick: each of its steps is a branch the CPU mispredicts half the time.
+    """
 
-def draw(cdf: torch.Tensor, n: int, g: torch.Generator) -> torch.Tensor:
-    """``n`` indices drawn with replacement, index i with probability weights[i] / total.
+    def __init__(self, weights: torch.Tensor):
+        w = weights.double()
+        n = len(w)
+        if n == 0 or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("sampling weights must be finite, non-negative and not all zero")
+        scaled = (w * (n / w.sum())).tolist()  # mean 1: a column holds exactly 1
+        prob, alias = [1.0] * n, list(range(n))
+        small = [i for i, x in enumerate(scaled) if x < 1.0]
+        large = [i for i, x in enumerate(scaled) if x >= 1.0]
+        while small and large:
+            lo, hi = small.pop(), large.pop()
+            prob[lo], alias[lo] = scaled[lo], hi  # column lo: lo up to scaled[lo], then hi
+            scaled[hi] -= 1.0 - scaled[lo]  # what hi gave to column lo
+            (small if scaled[hi] < 1.0 else large).append(hi)
+        # whatever is left holds 1 up to rounding: prob stays 1.0
+        self.prob = torch.tensor(prob, dtype=torch.float64)  # (n,)
+        self.alias = torch.tensor(alias, dtype=torch.long)  # (n,)
 
-    Like ``torch.multinomial(weights, n, replacement=True)``, but the cumulative table is
-    built once, not at every step: a binary search per draw instead of a pass over all pairs."""
-    return pick(cdf, torch.rand(n, generator=g, dtype=torch.float64))
+    def __len__(self) -> int:
+        return len(self.prob)
 
+    def probabilities(self) -> torch.Tensor:
+        """(n,) each index's probability as the table draws it: its own column's share plus
+        what other columns give it (for the tests: they equal the normalised weights)."""
+        out = self.prob.clone()
+        out.index_add_(0, self.alias, 1.0 - self.prob)
+        return out / len(self)
 
-def pick(cdf: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """The index each uniform number in ``u`` falls on in the cumulative table ``cdf``."""
-    return torch.searchsorted(cdf, u, right=True).clamp_(max=len(cdf) - 1)
+    def pick(self, u: torch.Tensor) -> torch.Tensor:
+        """The index each uniform number in ``u`` (float64, in [0, 1)) draws, same shape."""
+        x = u.reshape(-1) * len(self)
+        column = x.long().clamp_(max=len(self) - 1)
+        own = x - column < self.prob.index_select(0, column)  # index_select: 3x faster than []
+        return torch.where(own, column, self.alias.index_select(0, column)).view(u.shape)
 
 
 class BatchSampler:
@@ -296,12 +326,12 @@ class BatchSampler:
             return [SentenceBatch(ids=ids[i], labels=labels[i]) for i in range(n)]
         p = self.pairs
         u = torch.rand(n, b * k + b, generator=g, dtype=torch.float64)  # a row per batch
-        negatives = pick(p.noise_cdf, u[:, : b * k].contiguous()).view(n, b, k)  # (n, b, k)
+        negatives = p.noise_table.pick(u[:, : b * k]).view(n, b, k)  # (n, b, k)
         if self.cfg.model == "skipgram":
-            rows = pick(p.pair_cdf, u[:, b * k :].contiguous())  # (n, batch)
+            rows = p.pair_table.pick(u[:, b * k :])  # (n, batch)
             centers, contexts = p.centers[rows], p.contexts[rows]
             return [SkipGramBatch(centers[i], contexts[i], negatives[i]) for i in range(n)]
-        around = p.cbow[pick(p.target_cdf, u[:, b * k :].contiguous())]  # (n, b, 1 + 2 w)
+        around = p.cbow[p.target_table.pick(u[:, b * k :])]  # (n, b, 1 + 2 w)
         return [CBOWBatch(contexts=around[i, :, 1:], targets=around[i, :, 0],
                           negatives=negatives[i]) for i in range(n)]
 
@@ -340,10 +370,15 @@ class History:
 
     Each point averages the loss of ``stride`` steps. When the list is full, neighbouring
     points are merged and the stride doubles, so the curve always covers the whole run.
+    The accuracy is measured at every ``accuracy_every``-th point (steps that are multiples of
+    ``accuracy_every * stride``; NaN between, which the chart joins) and at step 0: measuring it
+    costs as much as a tenth of a training step. An odd ``accuracy_every`` keeps the rule
+    after a merge: the points a merge keeps were measured exactly when the rule says so.
     """
 
     max_points: int = 400  # an even number: points are merged in pairs
     stride: int = 1
+    accuracy_every: int = 1  # odd
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)  # NaN where not defined
@@ -359,7 +394,8 @@ class History:
             return
         self.steps.append(step)
         self.loss.append(float(np.mean(self._pending)))
-        self.accuracy.append(accuracy_fn())
+        measured = step % (self.accuracy_every * self.stride) == 0
+        self.accuracy.append(accuracy_fn() if measured else float("nan"))
         self._pending.clear()
         if len(self.steps) - 1 >= self.max_points:  # the step-0 point is not counted
             self._halve()
@@ -450,6 +486,8 @@ def nearest_words(
 class Trainer:
     """One student's training run: model, optimizer, batches, history and snapshots."""
 
+    accuracy_every = 5  # the curve's accuracy at every 5th point: 5 times fewer measurements
+
     def __init__(self, config: TrainConfig, corpus: Corpus | None = None):
         self.config = cfg = config
         self.corpus = corpus if corpus is not None else load_builtin(cfg.corpus)
@@ -474,7 +512,7 @@ class Trainer:
         self.last_loss = float("nan")
         self.callbacks: list = []  # each called as fn(trainer) after every step
         self.lr_changes: list[tuple[int, float, float]] = []  # (step, old rate, new rate)
-        self.history = History(max_points=cfg.history_points)
+        self.history = History(max_points=cfg.history_points, accuracy_every=self.accuracy_every)
         per_matrix = max(1, len(self.vocab) * cfg.dim * 4)
         capacity = int(cfg.snapshot_budget_mb * 2**20 // per_matrix)
         self.snapshots = Snapshots(

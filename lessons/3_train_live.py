@@ -25,7 +25,7 @@ LOOK_AHEAD = 200  # steps the quiz looks into the future
 TRAIL_SNAPSHOTS = 6
 REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
-SPACE_HEIGHT, CURVES_HEIGHT = 450, 340  # Play, the numbers and both charts on a 720-px screen
+LIVE_HEIGHT = 420  # Play and the live view on one 768-px screen (at 720 px: all but the map's x axis)
 MAX_TRAIN_TO = 20_000  # "train to step": about 20 s of one thread at most
 
 DIMS = [2, 3, 4, 8, 16, 32, 64, 128]
@@ -338,6 +338,10 @@ def chance_level() -> float | None:
     return 1.0 / n_kinds if n_kinds >= 2 else None
 
 
+def ordinal(n: int) -> str:
+    return {1: "", 2: "second", 3: "third", 5: "fifth"}.get(n, f"{n}th")
+
+
 def accuracy_label() -> str:
     classifier = corpus.is_labelled and config.model == "classifier"
     return "separation" if classifier else "neighbour accuracy"
@@ -355,17 +359,10 @@ def live_view() -> None:
     if state.pop("train__clicked", False):
         st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
     tick = live.train_tick("train", trainer, speed)
-    hist = trainer.history  # nothing optional above the charts: a shifted chart redraws whole
-    left, right = st.columns([3, 2])
-    # few elements: each costs the server on every tick (one row, not three columns)
-    numbers = right.container(horizontal=True, gap="small")  # wraps: numbers never cut
-    numbers.metric("Step", f"{trainer.step_count:,}")
-    numbers.metric("Loss (recent)", "–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}")
+    hist = trainer.history
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
-    chance = f" Chance is about {chance_level():.0%}." if chance_level() else ""
-    numbers.metric(accuracy_label().capitalize(), "–" if np.isnan(acc) else f"{acc:.0%}",
-              help="Share of category words whose nearest category word (by cosine) is of "
-              "the same kind." + chance)
+    latest = ("–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}",  # in the chart
+              "–" if np.isnan(acc) else f"{acc:.0%}")
 
     matrix = trainer.last_finite_matrix()  # (vocab, dim)
     basis = state["train__basis"]
@@ -376,9 +373,8 @@ def live_view() -> None:
     if trails:
         recent = trainer.snapshots.matrices[-TRAIL_SNAPSHOTS:] + [matrix]
         trail = np.stack([basis.project(m[drawn_rows]) for m in recent])  # (t, words, 2)
-    near = trainer.nearest(focus, k=6)
+    near = trainer.nearest(focus, k=4)  # four bars stay readable in the side panel
 
-    title = f"The embedding space at step {trainer.step_count:,}"
     space = figs.space_parts(
         points, drawn_words, view_categories, half_width=half, axis_titles=basis.axis_titles(),
         trails=trail, focus=focus, neighbours=[w for w, _ in near[:3]], show_labels=labels,
@@ -386,11 +382,12 @@ def live_view() -> None:
     curves = figs.curves_parts(
         hist.steps, hist.loss, hist.accuracy, chance=chance_level(),
         accuracy_label=accuracy_label(), neighbours=near, categories=view_categories, word=focus,
+        latest=latest,
     )
-    show_chart(figs.live_figure(*space, title=title, height=SPACE_HEIGHT), key="train__space",
-               on_select=_clicked_word, selection_mode="points",
-               where=left)
-    show_chart(figs.live_figure(*curves, height=CURVES_HEIGHT), key="train__curves", where=right)
+    show_chart(figs.live_figure(*figs.live_view_parts(space, curves, f"{trainer.step_count:,}"),
+                                title=f"The embedding space at step {trainer.step_count:,}",
+                                height=LIVE_HEIGHT),
+               key="train__space", on_select=_clicked_word, selection_mode="points")
     live.end_tick(tick)
 
 
@@ -430,6 +427,11 @@ else:
 if chance_level() is None:
     st.caption("Your text has no word categories, so there is no accuracy to measure: watch "
                "the loss and the nearest words instead.")
+else:
+    st.caption(f"{accuracy_label().capitalize()}: the share of category words whose nearest "
+               f"category word (by cosine) is of the same kind; chance is about "
+               f"{chance_level():.0%}. The curve measures it at every {ordinal(trainer.accuracy_every)} "
+               "point, the number above it at every refresh.")
 st.caption(
     f"{MODEL_KINDS[config.model]} on “{md_escape(corpus.title)}”: {len(vocab):,} words "
     f"(with [PAD] and [UNK]) × {config.dim} dimensions, {OPTIMIZERS[config.optimizer]} at "

@@ -64,8 +64,16 @@ def plotly_array(value):
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    """The page's ``st.metric`` values by label."""
-    return {m.label: m.value for m in at.metric}
+    """The page's numbers by label: its ``st.metric`` values, and the numbers its charts show
+    as annotations named ``metric:<label>`` (lesson 3's live view draws them in its chart)."""
+    import json
+
+    shown = {m.label: m.value for m in at.metric}
+    for chart in at.get("plotly_chart"):
+        for note in json.loads(chart.proto.spec).get("layout", {}).get("annotations", []):
+            if str(note.get("name", "")).startswith("metric:"):
+                shown[note["name"][len("metric:"):]] = note.get("text", "")
+    return shown
 
 
 def click(at: AppTest, key: str) -> AppTest:

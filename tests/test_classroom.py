@@ -164,12 +164,12 @@ def test_batch_tables_are_shared_read_only_and_change_no_result():
     assert a.model.embedding.weight.data_ptr() != b.model.embedding.weight.data_ptr()
     alone = Trainer(cfg)
     alone.sampler = BatchSampler(alone.corpus, alone.vocab, cfg)  # private tables
-    before = a.sampler.pairs.pair_cdf.clone()
+    before = a.sampler.pairs.pair_table.prob.clone()
     a.step(30)
     b.step(30)
     alone.step(30)
     assert torch.equal(a.model.embedding.weight, alone.model.embedding.weight)
-    assert torch.equal(a.sampler.pairs.pair_cdf, before)  # training never writes to them
+    assert torch.equal(a.sampler.pairs.pair_table.prob, before)  # training never writes to them
     text = " ".join(f"the cat{i % 12} sat on the mat{i % 9} and the dog{i % 7} ran far."
                     for i in range(120))
     own = corpora.corpus_from_text(text)

@@ -10,7 +10,7 @@ import torch
 
 from embedviz import gradients as grads
 from embedviz.figures import gradients as figs
-from embedviz.model import negative_sampling_loss
+from embedviz.model import candidates, negative_sampling_loss
 from embedviz.text import PAD_ID
 from embedviz.training import TrainConfig, Trainer
 
@@ -79,8 +79,7 @@ def test_per_lookup_gradient_is_autograds_gradient_of_the_looked_up_vector(train
     batch = grads.draw_batches(t, batch_size=6, n=1, seed=5)[0]
     model = copy.deepcopy(t.model)
     h = model.embedding(batch.centers).detach().requires_grad_(True)  # (batch, dim)
-    value = negative_sampling_loss(h, model.context(batch.contexts),
-                                   model.context(batch.negatives))
+    value = negative_sampling_loss(h, model.context(candidates(batch.contexts, batch.negatives)))
     (expected,) = torch.autograd.grad(value, h)
     back = grads.backward(copy.deepcopy(t.model), batch)
     np.testing.assert_allclose(back.per_lookup, expected.numpy(), rtol=1e-6, atol=1e-9)

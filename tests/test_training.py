@@ -277,7 +277,8 @@ def test_figures_draw_the_live_state_and_serialise():
     curves = figs.curves_figure(t.history.steps, t.history.loss, t.history.accuracy, chance=1 / 6,
                                 accuracy_label="neighbour accuracy", neighbours=near,
                                 categories=t.categories, word="cat")
-    assert list(curves.data[1].y) == t.history.accuracy
+    np.testing.assert_array_equal(curves.data[1].y, np.float32(t.history.accuracy))  # NaN = NaN
+    assert np.isfinite(t.history.accuracy[0]) and curves.data[1].connectgaps
     assert list(curves.data[2].y) == [w for w, _ in near]
     assert curves.layout.template.layout.plot_bgcolor == "white"  # the shared base_layout
     # the fast figure of a live tick is the same figure as the validated one
@@ -313,3 +314,44 @@ def test_the_finite_check_agrees_with_torch_isfinite():
     with torch.no_grad():
         weight[1:4] = 3e38
     assert not math.isfinite(weight.sum().item())  # the shortcut alone would have said no
+
+
+def test_the_curve_measures_accuracy_at_every_fifth_point_and_keeps_the_rule_after_merging():
+    """Lesson 3's accuracy costs a tenth of a step, so the curve measures it at steps that are
+    multiples of 5 x the stride; a merge (stride doubling) keeps exactly the points the new
+    rule measures, and each measured value is the accuracy of the table at that step."""
+    t, seen = Trainer(TrainConfig(history_points=8, seed=2)), {}
+    t.callbacks.append(lambda tr: seen.setdefault(tr.step_count, tr.accuracy()))
+    for n in (3, 7, 20, 50):  # across three merges: stride 1 -> 8
+        t.step(n)
+        h = t.history
+        for step, acc in zip(h.steps[1:], h.accuracy[1:]):
+            if step % (5 * h.stride) == 0:
+                assert acc == pytest.approx(seen[step])
+            else:
+                assert np.isnan(acc)
+    assert h.stride == 16 and sum(np.isfinite(h.accuracy[1:])) >= 1
+
+
+def test_the_alias_table_draws_each_index_with_its_exact_probability():
+    """Batches are drawn with Walker's alias method: every index's probability, added up over
+    the table's columns, is its weight over the total (as torch.multinomial would draw it),
+    zero weights are never drawn, and evenly spread uniform numbers land in proportion."""
+    from embedviz.training import AliasTable
+
+    g = torch.Generator().manual_seed(0)
+    weights = torch.rand(50, generator=g, dtype=torch.float64) ** 3
+    weights[[0, 7, 49]] = 0.0
+    pairs = Trainer(TrainConfig()).sampler.pairs
+    for w in (weights, pairs.noise, pairs.pair_weights, torch.ones(1)):
+        table = AliasTable(w)
+        torch.testing.assert_close(table.probabilities(), w.double() / w.sum(), rtol=0, atol=1e-12)
+    table = AliasTable(weights)
+    grid = (torch.arange(50 * 4000, dtype=torch.float64) + 0.5) / (50 * 4000)
+    counts = torch.bincount(table.pick(grid), minlength=50).double() / len(grid)
+    torch.testing.assert_close(counts, weights / weights.sum(), rtol=0, atol=1 / 4000)
+    assert counts[[0, 7, 49]].sum() == 0
+    assert table.pick(grid.view(400, 500)).shape == (400, 500)
+    for bad in (torch.zeros(3), torch.tensor([1.0, -1.0]), torch.tensor([float("nan")])):
+        with pytest.raises(ValueError):
+            AliasTable(bad)

@@ -18,6 +18,14 @@ import plotly.graph_objects  # noqa: F401
 import plotly.io  # noqa: F401
 import torch
 
+GEN0_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
+
 torch.set_num_threads(1)  # many students share two cores: one thread per session's work
 gc.collect()
 gc.freeze()
+# A live tick makes and drops thousands of small objects (figure dicts, messages): at Python's
+# default threshold (700) a tick ran six young collections, and every few seconds a full one
+# (17 ms) over what the sessions keep, 1.5 ms of each tick in all. Collection only matters for
+# reference cycles; refcounting frees the rest at once, so a higher threshold only lets cyclic
+# garbage wait a little longer (bench/train_tick.py part 3 measures the tick).
+gc.set_threshold(GEN0_THRESHOLD, 20, 10)

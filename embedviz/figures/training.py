@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -47,9 +48,13 @@ def curves_parts(
     neighbours: Sequence[tuple[str, float]],
     categories: Mapping[str, str],
     word: str,
+    latest: Sequence[str] | None = None,
 ) -> tuple[list, dict]:
     """Traces and layout of three stacked panels in one figure (one chart to redraw per tick,
-    not three): the loss, the accuracy with its chance level, the nearest words to ``word``."""
+    not three): the loss, the accuracy with its chance level, the nearest words to ``word``.
+
+    ``latest`` (the loss and the accuracy now, as text) writes each big at the right of its
+    panel's title, as an annotation named ``metric:<label>`` (see :func:`chart_number`)."""
     colors = category_colors(categories.values())
     steps = np.asarray(steps, dtype=np.int64)
     names = [w for w, _ in neighbours]
@@ -59,19 +64,25 @@ def curves_parts(
                    line=dict(color=CATEGORICAL[0], width=3), showlegend=False,
                    hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>"),
         dict(type="scatter", x=steps, y=_sent(accuracy), mode="lines", xaxis="x2", yaxis="y2",
+             connectgaps=True,  # measured at every few points (History.accuracy_every)
                    line=dict(color=CATEGORICAL[2], width=3), showlegend=False,
                    hovertemplate="step %{x}<br>" + accuracy_label + " %{y:.0%}<extra></extra>"),
         dict(type="bar", x=sims, y=names, orientation="h", xaxis="x3", yaxis="y3", showlegend=False,
                marker=dict(color=[colors.get(categories.get(w, OTHER), NEUTRAL) for w in names]),
-               text=[f"{s:.2f}" for s in sims], textposition="auto",
+               text=[f"{s:.2f}" for s in sims], textposition="outside", cliponaxis=False,
+               constraintext="none", textfont=dict(size=SMALL_FONT),  # never shrunk below 14 px
                hovertemplate="%{y}: cosine %{x:.3f}<extra></extra>"),
     ]
     shapes, notes = [], [
         # short titles: the side column is narrow on a 1024-px projector
         _panel_title("Loss ↓", 0.93),
         _panel_title(f"{accuracy_label.split()[-1].capitalize()} ↑", 0.60),  # "Accuracy ↑"
-        _panel_title(f"Nearest to “{word}”", 0.27),
+        _panel_title(f"Nearest to “{word}”", 0.26),
     ]
+    if latest is not None:
+        for (label, top), text in zip(((LOSS_LABEL, 0.93), (accuracy_label.capitalize(), 0.60)),
+                                      latest):
+            notes.append(chart_number(label, text, x=1.0, y=top, xanchor="right"))
     if chance is not None:
         shapes.append(dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=chance,
                            y1=chance, line=dict(color=NEUTRAL, dash="dash", width=2)))
@@ -85,12 +96,15 @@ def curves_parts(
     layout = dict(
         # three stacked panels that stay apart at 300 px: few ticks, no axis titles (the
         # panel titles say what each is; the x axes of the curves are the step)
-        xaxis=dict(domain=[0, 1], anchor="y", rangemode="tozero", nticks=4),
+        # the loss and the accuracy share their steps: the ticks once, under the accuracy
+        xaxis=dict(domain=[0, 1], anchor="y", rangemode="tozero", nticks=4, matches="x2",
+                   showticklabels=False),
         yaxis=dict(domain=[0.72, 0.92], rangemode="tozero", nticks=3),
         xaxis2=dict(domain=[0, 1], anchor="y2", rangemode="tozero", nticks=4),
         yaxis2=dict(domain=[0.39, 0.59], range=[0, 1.05], tickformat=".0%", nticks=3),
-        xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.0], showticklabels=False),
-        yaxis3=dict(domain=[0, 0.26], autorange="reversed", type="category"),
+        # room right of a bar of cosine 1 for its number
+        xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.3], showticklabels=False),
+        yaxis3=dict(domain=[0, 0.25], autorange="reversed", type="category"),
         annotations=notes, bargap=0.25,
     )
     if shapes:
@@ -104,10 +118,27 @@ def curves_figure(*args, height: int = 760, **kwargs) -> go.Figure:
     return base_layout(go.Figure(data=data, layout=layout), None, height)
 
 
+NOT_CARTESIAN = ("geo", "polar", "scene", "ternary", "mapbox", "map")  # template parts a
+# live (2D) chart never uses: a live chart sends the template with every tick
+
+
 @functools.lru_cache(maxsize=32)
 def _base(title: bool, height: int | None) -> dict:
-    """The shared ``base_layout`` as a plain dict, made (and validated) once per shape."""
-    return base_layout(go.Figure(), "title" if title else None, height).layout.to_plotly_json()
+    """The shared ``base_layout`` as a plain dict, made (and validated) once per shape, its
+    template without the parts a 2D chart never uses (a fifth of a live tick's JSON)."""
+    base = base_layout(go.Figure(), "title" if title else None, height).layout.to_plotly_json()
+    template = base["template"]
+    layout = {k: v for k, v in template["layout"].items() if k not in NOT_CARTESIAN}
+    base["template"] = dict(layout=layout, data=template["data"])
+    return base
+
+
+def _template_for(base: dict, data: list[dict]) -> dict:
+    """The template's trace defaults for the trace types ``data`` has, and its layout."""
+    template = base["template"]
+    kinds = {t.get("type", "scatter") for t in data}
+    return dict(layout=template["layout"],
+                data={k: v for k, v in template["data"].items() if k in kinds})
 
 
 TYPED_CODES = {"float32": "f4", "float64": "f8", "int32": "i4"}  # Plotly.js typed arrays
@@ -140,7 +171,7 @@ def live_figure(
     never ``title_text=...``, in the parts."""
     base = _base(title is not None, height)
     data = [{k: _typed(v) for k, v in trace.items()} for trace in data]
-    full = {**base, **layout}
+    full = {**base, "template": _template_for(base, data), **layout}
     if title is not None:
         full["title"] = {**base["title"], "text": title}
     else:
@@ -148,13 +179,117 @@ def live_figure(
     return SpecFigure(dict(data=data, layout=full))
 
 
-def _groups(words: Sequence[str], categories: Mapping[str, str]) -> dict[str, list[int]]:
-    """Row positions of each category, categories sorted, 'other' last."""
+_AXIS = re.compile(r"^([xy])(\d*)( domain)?$")  # an axis reference: "x", "y2", "x3 domain"
+_AXIS_KEY = re.compile(r"^([xy])axis(\d*)$")  # a layout key: "xaxis", "yaxis2"
+METRIC = "metric:"  # the name of an annotation that holds one of the chart's numbers
+LOSS_LABEL = "Loss (recent)"
+
+
+def beside(left: tuple[list, dict], right: tuple[list, dict], *, split: float,
+           right_from: float, right_top: float = 1.0) -> tuple[list, dict]:
+    """Two figures' parts as one figure: ``left`` in the paper's x range [0, split], ``right``
+    in [right_from, 1] (and below ``right_top``), its axes numbered after the left one's.
+
+    One chart to send per live tick instead of two: each element Streamlit sends costs the
+    server a message, and a chart its own marshalling. The left figure's layout wins where both
+    set the same property; annotations and shapes are kept from both."""
+    (ldata, llayout), (rdata, rlayout) = left, right
+    shift = {k: max([int(m.group(2) or 1) for m in map(_AXIS_KEY.match, llayout) if m
+                     and m.group(1) == k] or [0]) for k in "xy"}
+
+    def ref(value):
+        m = _AXIS.match(value) if isinstance(value, str) else None
+        if m is None:
+            return value  # "paper", or not an axis
+        return f"{m.group(1)}{int(m.group(2) or 1) + shift[m.group(1)]}{m.group(3) or ''}"
+
+    def squeeze(v: float, axis: str) -> float:
+        lo, hi = (right_from, 1.0) if axis == "x" else (0.0, right_top)
+        return lo + v * (hi - lo)
+
+    data = list(ldata) + [{**t, "xaxis": ref(t.get("xaxis", "x")),
+                           "yaxis": ref(t.get("yaxis", "y"))} for t in rdata]
+    layout = {}
+    for key, value in llayout.items():
+        m = _AXIS_KEY.match(key)
+        if m and m.group(1) == "x":
+            lo, hi = value.get("domain", [0.0, 1.0])
+            value = {**value, "domain": [lo * split, hi * split]}
+        layout[key] = value
+    for key, value in rlayout.items():
+        m = _AXIS_KEY.match(key)
+        if m:
+            kind, other = m.group(1), "y" if m.group(1) == "x" else "x"
+            axis = {k: ref(v) if k in ("anchor", "overlaying", "scaleanchor", "matches") else v
+                    for k, v in value.items()}
+            axis.setdefault("anchor", ref(f"{other}{m.group(2)}"))  # never the left's axes
+            axis["domain"] = [squeeze(v, kind) for v in value.get("domain", [0.0, 1.0])]
+            layout[f"{kind}axis{int(m.group(2) or 1) + shift[kind]}"] = axis
+        elif key in ("annotations", "shapes"):
+            moved = []
+            for item in value:
+                item = {**item, "xref": ref(item.get("xref", "paper")),
+                        "yref": ref(item.get("yref", "paper"))}
+                for axis in "xy":
+                    if item[f"{axis}ref"] == "paper":
+                        for k in (axis, f"{axis}0", f"{axis}1"):
+                            if k in item:
+                                item[k] = squeeze(item[k], axis)
+                moved.append(item)
+            layout[key] = list(llayout.get(key, [])) + moved
+        else:
+            layout.setdefault(key, value)
+    return data, layout
+
+
+def chart_number(label: str, text: str, **where) -> dict:
+    """A number written big in a chart (like ``st.metric``, but no element of its own: each
+    element costs the server a message per live tick), as an annotation named
+    ``"metric:<label>"`` so that tests and the load bench can read it. ``where``: x, y,
+    xanchor (paper coordinates, the text's bottom at y)."""
+    return dict(text=text, name=METRIC + label, xref="paper", yref="paper", yanchor="bottom",
+                showarrow=False, font=dict(size=24), **where)
+
+
+MAP_SPLIT, CURVES_FROM = 0.5, 0.74  # the live view: the map, its legend, then the curves
+
+
+def live_view_parts(space: tuple[list, dict], curves: tuple[list, dict],
+                    step: str) -> tuple[list, dict]:
+    """Lesson 3's live view as one figure: the map on the left with its legend beside it, the
+    loss, accuracy and nearest-word panels on the right (``curves_parts`` with ``latest``),
+    the ``step`` big above them. One chart per tick instead of two charts and three
+    ``st.metric`` elements in columns: each element costs the server a message per tick."""
+    data, layout = beside(space, curves, split=MAP_SPLIT, right_from=CURVES_FROM)
+    layout["annotations"] = layout.get("annotations", []) + [
+        dict(text="Step", xref="paper", yref="paper", x=CURVES_FROM, y=1.0, yanchor="bottom",
+             xanchor="left", yshift=32, showarrow=False, font=dict(size=SMALL_FONT, color="#555")),
+        chart_number("Step", step, x=CURVES_FROM, y=1.0, xanchor="left"),
+    ]
+    layout["legend"] = dict(orientation="v", x=MAP_SPLIT + 0.02, xanchor="left", y=1.0,
+                            yanchor="top", itemsizing="constant")
+    layout["margin"] = dict(l=10, r=10, t=64, b=10)  # the step goes in the top margin
+    return data, layout
+
+
+def _groups(words: Sequence[str], categories: Mapping[str, str]) -> dict[str, np.ndarray]:
+    """Row positions of each category, categories sorted, 'other' last (read-only arrays)."""
+    return _groups_of(tuple(words), tuple(categories.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _groups_of(words: tuple[str, ...], categories: tuple[tuple[str, str], ...]) -> dict:
+    """:func:`_groups`, computed once per vocabulary (a live chart asks twice every tick)."""
+    kind = dict(categories)
     groups: dict[str, list[int]] = {}
     for i, w in enumerate(words):
-        groups.setdefault(categories.get(w, OTHER), []).append(i)
+        groups.setdefault(kind.get(w, OTHER), []).append(i)
     order = sorted(g for g in groups if g != OTHER) + ([OTHER] if OTHER in groups else [])
-    return {g: groups[g] for g in order}
+    out = {}
+    for g in order:
+        out[g] = np.array(groups[g], dtype=np.int64)
+        out[g].flags.writeable = False  # shared by every tick of every student
+    return out
 
 
 def readable_labels(words: Sequence[str], categories: Mapping[str, str],
@@ -183,13 +318,16 @@ def _point_traces(
         other = cat == OTHER
         label_here = show_labels and not other
         names = [words[i] for i in idx]
+        text = {}  # no text at all for points that write none (the grey "other" words)
+        if label_here:
+            text = dict(text=[w if labelled is None or w in labelled else "" for w in names],
+                        textposition="top center",
+                        textfont=dict(size=SMALL_FONT, color=colors[cat]))
         traces.append(
             dict(
                 type="scatter", x=_sent(points[idx, 0]), y=_sent(points[idx, 1]), name=cat,
-                mode="markers+text" if label_here else "markers",
-                text=[w if labelled is None or w in labelled else "" for w in names],
+                mode="markers+text" if label_here else "markers", **text,
                 customdata=names,
-                textposition="top center", textfont=dict(size=SMALL_FONT, color=colors[cat]),
                 marker=dict(
                     color=colors[cat], size=6 if other else 11, opacity=0.45 if other else 0.95,
                     line=dict(width=0 if other else 1, color="white"),

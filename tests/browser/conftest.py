@@ -309,3 +309,23 @@ def full_page_screenshot(page, path: Path) -> Path:
     finally:
         page.set_viewport_size(size)
     return path
+
+
+# A number a chart shows as an annotation named "metric:<label>" (lesson 3's live view draws
+# its Step, Loss and accuracy in its chart): its text and its box on the screen, or null.
+CHART_NUMBER_JS = """(label) => {
+  for (const plot of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+    const notes = (plot.layout && plot.layout.annotations) || [];
+    const i = notes.findIndex(a => a.name === 'metric:' + label);
+    if (i < 0) continue;
+    const g = plot.querySelector('.annotation[data-index="' + i + '"]');
+    const r = g && g.getBoundingClientRect();
+    return {text: notes[i].text, box: r ? [r.top, r.bottom, r.left, r.right] : null};
+  }
+  return null;
+}"""
+
+
+def chart_number(page, label: str) -> dict | None:
+    """``{"text", "box"}`` of the chart number called ``label`` (see ``CHART_NUMBER_JS``)."""
+    return page.evaluate(CHART_NUMBER_JS, label)

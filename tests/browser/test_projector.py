@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, goto, wait_for_app_idle
+from tests.browser.conftest import SCREENSHOTS, chart_number, goto, wait_for_app_idle
 from tests.browser.test_all_pages import ROUTES
 
 SIZES = [(1024, 768), (1280, 720)]
@@ -60,8 +60,11 @@ def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size):
     goto(page, app_url, "train", {"present": "true"})
     play = page.get_by_role("button", name="▶ Play").bounding_box()
     assert play and play["y"] + play["height"] <= size[1], play
-    step = page.locator('[data-testid="stMetricValue"]').first.bounding_box()
-    assert step and step["y"] + step["height"] <= size[1], step
+    for label in ("Step", "Loss (recent)", "Neighbour accuracy"):  # drawn in the live chart
+        shown = chart_number(page, label)
+        assert shown and shown["box"], f"no {label} number in the live chart"
+        top, bottom, left, right = shown["box"]
+        assert 0 <= top and bottom <= size[1] and right <= size[0] + 1, (label, shown)
     chart = page.evaluate(IN_VIEW_JS, '[data-testid="stPlotlyChart"]')
     top, bottom, left, right, height, width = chart
     visible = (min(bottom, height) - top) / (bottom - top)
@@ -122,7 +125,7 @@ def test_clicking_a_point_on_lesson_5s_map_studies_that_word(page, app_url):
 def test_clicking_a_point_on_lesson_3s_map_studies_that_word(page, app_url):
     resize(page, SIZES[1])
     goto(page, app_url, "train")
-    studied_js = """() => { const t = document.querySelectorAll('[data-testid="stPlotlyChart"]')[1]
+    studied_js = """() => { const t = document.querySelector('[data-testid="stPlotlyChart"]')
         .textContent; const m = t.match(/Nearest to “([^”]+)”/); return m && m[1]; }"""
     before = page.evaluate(studied_js)
     assert before == "cat"

@@ -8,6 +8,7 @@ import time
 
 from tests.browser.conftest import (
     SCREENSHOTS,
+    chart_number,
     full_page_screenshot,
     goto,
     js_errors,
@@ -26,8 +27,9 @@ POINTS_JS = """() => {
 
 
 def shown_step(page) -> int:
-    first = page.locator('[data-testid="stMetricValue"]').first  # the "Step" metric
-    return int(first.inner_text().replace(",", ""))
+    """The "Step" number the live chart shows (-1 while the chart is not drawn yet)."""
+    shown = chart_number(page, "Step")
+    return int(shown["text"].replace(",", "")) if shown else -1
 
 
 def wait_until(condition, timeout: float, what: str):
@@ -43,6 +45,7 @@ def wait_until(condition, timeout: float, what: str):
 def test_play_trains_live_and_pause_stops(page, app_url):
     mark = server_log_mark()
     goto(page, app_url, "train")
+    wait_until(lambda: shown_step(page) >= 0, 20, "the live chart to draw")
     assert shown_step(page) == 0
     before = wait_until(lambda: page.evaluate(POINTS_JS), 20, "the space chart to draw")
 
