@@ -111,7 +111,7 @@ def bare_loop_rate(cfg: TrainConfig, n: int) -> float:
 
 
 def tick_parts(trainer: Trainer, basis, rows, words, state: dict):
-    """What the page's fragment computes for one redraw (after training): both charts."""
+    """What the page's fragment computes for one redraw (after training): its one chart."""
     matrix = trainer.last_finite_matrix()
     points = basis.project(matrix[rows])
     state["half"] = grow_half_width(state.get("half"), points)
@@ -123,9 +123,10 @@ def tick_parts(trainer: Trainer, basis, rows, words, state: dict):
                              axis_titles=basis.axis_titles(), trails=trail, focus="cat",
                              neighbours=[w for w, _ in near[:3]])
     curves = figs.curves_parts(h.steps, h.loss, h.accuracy, chance=1 / 6,
-                               accuracy_label="neighbour accuracy", neighbours=near,
-                               categories=trainer.categories, word="cat")
-    return space, curves
+                               accuracy_label="neighbour accuracy", neighbours=near[:4],
+                               categories=trainer.categories, word="cat",
+                               latest=(f"{h.loss[-1]:.3f}", f"{trainer.accuracy():.0%}"))
+    return figs.live_view_parts(space, curves, f"{trainer.step_count:,}")
 
 
 def as_streamlit_sends(fig) -> int:
@@ -134,15 +135,14 @@ def as_streamlit_sends(fig) -> int:
                            validate=False))
 
 
-def draw_fast(space, curves) -> int:
-    return (as_streamlit_sends(figs.live_figure(*space, title="step", height=700))
-            + as_streamlit_sends(figs.live_figure(*curves, height=760)))
+def draw_fast(data, layout) -> int:
+    return as_streamlit_sends(figs.live_figure(data, layout, title="step", height=420))
 
 
-def draw_validated(space, curves) -> int:
-    """The baseline: validated go.Figure objects, as the page drew them before."""
-    return sum(as_streamlit_sends(figs.base_layout(go.Figure(data=d, layout=lay), None, h))
-               for (d, lay), h in ((space, 700), (curves, 760)))
+def draw_validated(data, layout) -> int:
+    """The baseline: a validated go.Figure of the same view (how the page drew it before
+    ``SpecFigure``)."""
+    return as_streamlit_sends(figs.base_layout(go.Figure(data=data, layout=layout), "step", 420))
 
 
 def redraw_costs(rounds: int, per_round: int = 20):
@@ -440,7 +440,7 @@ def part_1(rounds: int) -> None:
 
 
 def part_2_3(args, rounds: int, parts: set[int]) -> None:
-    print(f"\n2. our part of one redraw (both live charts to JSON as st.plotly_chart does), "
+    print(f"\n2. our part of one redraw (the live chart to JSON as st.plotly_chart does), "
           f"ms of CPU, {rounds} interleaved rounds")
     fast, slow, steps, sent = redraw_costs(rounds)
     bare_steps = [SPEED / bare_loop_rate(PAGE_DEFAULTS, SPEED) * 1e3 for _ in range(rounds * 4)]

@@ -373,11 +373,11 @@ def live_view() -> None:
     if trails:
         recent = trainer.snapshots.matrices[-TRAIL_SNAPSHOTS:] + [matrix]
         trail = np.stack([basis.project(m[drawn_rows]) for m in recent])  # (t, words, 2)
-    near = trainer.nearest(focus, k=4)  # four bars stay readable in the side panel
+    near = trainer.nearest(focus, k=3)  # the three joined to it on the map; 14 px bars
 
     space = figs.space_parts(
         points, drawn_words, view_categories, half_width=half, axis_titles=basis.axis_titles(),
-        trails=trail, focus=focus, neighbours=[w for w, _ in near[:3]], show_labels=labels,
+        trails=trail, focus=focus, neighbours=[w for w, _ in near], show_labels=labels,
     )
     curves = figs.curves_parts(
         hist.steps, hist.loss, hist.accuracy, chance=chance_level(),

@@ -68,7 +68,8 @@ def curves_parts(
                    line=dict(color=CATEGORICAL[2], width=3), showlegend=False,
                    hovertemplate="step %{x}<br>" + accuracy_label + " %{y:.0%}<extra></extra>"),
         dict(type="bar", x=sims, y=names, orientation="h", xaxis="x3", yaxis="y3", showlegend=False,
-               marker=dict(color=[colors.get(categories.get(w, OTHER), NEUTRAL) for w in names]),
+               marker=dict(color=[colors.get(categories.get(w, OTHER), NEUTRAL) for w in names],
+                           opacity=0.45),  # the word is written over its bar
                text=[f"{s:.2f}" for s in sims], textposition="outside", cliponaxis=False,
                constraintext="none", textfont=dict(size=SMALL_FONT),  # never shrunk below 14 px
                hovertemplate="%{y}: cosine %{x:.3f}<extra></extra>"),
@@ -104,7 +105,10 @@ def curves_parts(
         yaxis2=dict(domain=[0.39, 0.59], range=[0, 1.05], tickformat=".0%", nticks=3),
         # room right of a bar of cosine 1 for its number
         xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.3], showticklabels=False),
-        yaxis3=dict(domain=[0, 0.25], autorange="reversed", type="category"),
+        # the words inside the panel, over their bars (outside they ran into the map's
+        # legend in a narrow live view); 16 px skipped every other word in 300 px
+        yaxis3=dict(domain=[0, 0.25], autorange="reversed", type="category",
+                    ticklabelposition="inside", tickfont=dict(size=SMALL_FONT, color="#222")),
         annotations=notes, bargap=0.25,
     )
     if shapes:
@@ -251,7 +255,7 @@ def chart_number(label: str, text: str, **where) -> dict:
                 showarrow=False, font=dict(size=24), **where)
 
 
-MAP_SPLIT, CURVES_FROM = 0.5, 0.74  # the live view: the map, its legend, then the curves
+MAP_SPLIT, CURVES_FROM = 0.48, 0.74  # the live view: the map, its legend, then the curves
 
 
 def live_view_parts(space: tuple[list, dict], curves: tuple[list, dict],
@@ -266,7 +270,7 @@ def live_view_parts(space: tuple[list, dict], curves: tuple[list, dict],
              xanchor="left", yshift=32, showarrow=False, font=dict(size=SMALL_FONT, color="#555")),
         chart_number("Step", step, x=CURVES_FROM, y=1.0, xanchor="left"),
     ]
-    layout["legend"] = dict(orientation="v", x=MAP_SPLIT + 0.02, xanchor="left", y=1.0,
+    layout["legend"] = dict(orientation="v", x=MAP_SPLIT + 0.01, xanchor="left", y=1.0,
                             yanchor="top", itemsizing="constant")
     layout["margin"] = dict(l=10, r=10, t=64, b=10)  # the step goes in the top margin
     return data, layout
