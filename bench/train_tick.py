@@ -27,6 +27,9 @@ over interleaved repeats (a shared machine is noisy):
    trainers taking turns (``embedviz.classroom.TORCH_TURN``, what the app does) against the
    baseline of all threads holding PyTorch at once (the same steps without the turn).
 
+8. the ten steps of a tick back to back against the same steps after half a second of idle
+   (a live tick's situation: a sleep, then training on cold caches), CPU time of this thread.
+
 Options: ``--quick`` (fewer repeats), ``--skip-server``, ``--port 8597``, ``--seconds 20``,
 ``--parts 1,2,7`` (only those parts), ``--against REV`` (part 3 also measures the app of a git
 revision, in turns with this one).
@@ -401,7 +404,7 @@ def main() -> None:
     ap.add_argument("--skip-server", action="store_true")
     ap.add_argument("--port", type=int, default=8597)
     ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--parts", default="1,2,3,4,5,6,7", help="comma-separated parts to run")
+    ap.add_argument("--parts", default="1,2,3,4,5,6,7,8", help="comma-separated parts to run")
     ap.add_argument("--against", metavar="REV", help="part 3 also runs the app of this git "
                     "revision (a temporary worktree), in turns with this one, and prints both")
     args = ap.parse_args()
@@ -422,6 +425,8 @@ def main() -> None:
         part_6(args)
     if 7 in parts:
         part_7(rounds)
+    if 8 in parts:
+        part_8(rounds)
 
 
 def part_1(rounds: int) -> None:
@@ -539,6 +544,25 @@ def part_7(rounds: int) -> None:
         print(f"   {n:2d} students: taking turns wall {spread(turn_wall)}, CPU {spread(turn_cpu)} "
               f"| baseline all at once wall {spread(free_wall)}, CPU {spread(free_cpu)} "
               f"| ratio wall baseline/turns {spread([f / t for f, t in zip(free_wall, turn_wall)])}")
+
+
+def part_8(rounds: int, per_round: int = 10) -> None:
+    print(f"\n8. the {SPEED} steps of a tick at the defaults, warm (back to back) and after 0.5 s "
+          f"of idle (as a live tick runs), ms of this thread's CPU, {rounds} interleaved rounds")
+    trainer = Trainer(PAGE_DEFAULTS)
+    trainer.step(50)
+    warm, cold = [], []
+    for _ in range(rounds):
+        for idle, out in ((0.0, warm), (0.5, cold)):
+            times = []
+            for _ in range(per_round):
+                time.sleep(idle)
+                start = cpu()
+                trainer.step(SPEED)
+                times.append((cpu() - start) * 1e3)
+            out.append(statistics.median(times))
+    print(f"   after 0.5 s idle: {spread(cold)} ms | baseline back to back: {spread(warm)} ms | "
+          f"ratio {spread([c / w for c, w in zip(cold, warm)])}")
 
 
 if __name__ == "__main__":
