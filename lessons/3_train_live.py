@@ -338,8 +338,9 @@ def chance_level() -> float | None:
     return 1.0 / n_kinds if n_kinds >= 2 else None
 
 
-def ordinal(n: int) -> str:
-    return {1: "", 2: "second", 3: "third", 5: "fifth"}.get(n, f"{n}th")
+def every_nth_point(n: int) -> str:
+    names = {2: "second", 3: "third", 5: "fifth"}
+    return "every point" if n == 1 else f"every {names.get(n, f'{n}th')} point"
 
 
 def accuracy_label() -> str:
@@ -430,8 +431,8 @@ if chance_level() is None:
 else:
     st.caption(f"{accuracy_label().capitalize()}: the share of category words whose nearest "
                f"category word (by cosine) is of the same kind; chance is about "
-               f"{chance_level():.0%}. The curve measures it at every {ordinal(trainer.accuracy_every)} "
-               "point, the number above it at every refresh.")
+               f"{chance_level():.0%}. The curve measures it at {every_nth_point(trainer.accuracy_every)}, "
+               "the number above it at every refresh.")
 st.caption(
     f"{MODEL_KINDS[config.model]} on “{md_escape(corpus.title)}”: {len(vocab):,} words "
     f"(with [PAD] and [UNK]) × {config.dim} dimensions, {OPTIMIZERS[config.optimizer]} at "

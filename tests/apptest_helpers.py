@@ -70,10 +70,15 @@ def metrics(at: AppTest) -> dict[str, str]:
 
     shown = {m.label: m.value for m in at.metric}
     for chart in at.get("plotly_chart"):
-        for note in json.loads(chart.proto.spec).get("layout", {}).get("annotations", []):
-            if str(note.get("name", "")).startswith("metric:"):
-                shown[note["name"][len("metric:"):]] = note.get("text", "")
+        shown.update(chart_metrics_of(json.loads(chart.proto.spec)))
     return shown
+
+
+def chart_metrics_of(spec: dict) -> dict[str, str]:
+    """The numbers a Plotly figure (as a dict) writes as annotations named ``metric:<label>``."""
+    notes = spec.get("layout", {}).get("annotations", [])
+    return {n["name"][len("metric:"):]: n.get("text", "") for n in notes
+            if str(n.get("name", "")).startswith("metric:")}
 
 
 def click(at: AppTest, key: str) -> AppTest:

@@ -355,3 +355,38 @@ def test_the_alias_table_draws_each_index_with_its_exact_probability():
     for bad in (torch.zeros(3), torch.tensor([1.0, -1.0]), torch.tensor([float("nan")])):
         with pytest.raises(ValueError):
             AliasTable(bad)
+
+
+def test_lesson_3s_live_view_is_one_valid_chart_with_the_trainers_numbers():
+    """The map and the curves placed side by side in one figure: it validates as a go.Figure,
+    every curve panel sits on its own axes right of the map (none on the map's), and the
+    numbers it writes (named annotations, what the tests and the load bench read) are the
+    trainer's own."""
+    from tests.apptest_helpers import chart_metrics_of
+
+    t = Trainer(TrainConfig())
+    t.step(40)
+    rows = np.arange(2, len(t.vocab))
+    words = [t.vocab.itos[i] for i in rows]
+    basis = fit_fixed_basis(t.embedding_matrix(), rows, 0)
+    near = t.nearest("cat", k=3)
+    space = figs.space_parts(basis.project(t.embedding_matrix()[rows]), words, t.categories,
+                             half_width=2.0, axis_titles=basis.axis_titles(), focus="cat",
+                             neighbours=[w for w, _ in near])
+    loss, acc = f"{t.history.loss[-1]:.3f}", f"{t.accuracy():.0%}"
+    curves = figs.curves_parts(t.history.steps, t.history.loss, t.history.accuracy, chance=1 / 6,
+                               accuracy_label="neighbour accuracy", neighbours=near,
+                               categories=t.categories, word="cat", latest=(loss, acc))
+    spec = figs.live_figure(*figs.live_view_parts(space, curves, f"{t.step_count:,}"),
+                            title="live", height=420).to_dict()
+    fig = go.Figure(spec)  # raises if any property is invalid
+    assert len(fig.data) == len(space[0]) + len(curves[0])
+    layout = spec["layout"]
+    for trace in spec["data"][len(space[0]):]:  # the curve panels
+        x, y = (layout[f"{k}axis{trace[f'{k}axis'][1:]}"] for k in "xy")
+        assert trace["xaxis"] != "x" and trace["yaxis"] != "y"
+        assert x["domain"][0] >= figs.CURVES_FROM and y["anchor"] == trace["xaxis"]
+        assert x["anchor"] == trace["yaxis"]
+    assert layout["xaxis"]["domain"][1] <= figs.MAP_SPLIT  # the map keeps the left part
+    assert chart_metrics_of(spec) == {"Step": "40", "Loss (recent)": loss,
+                                      "Neighbour accuracy": acc}
