@@ -252,7 +252,7 @@ class AliasTable:
     fraction); a column holds its own index up to ``prob`` and one other index (its ``alias``)
     above it. Every column is exactly 1/n of the total, so each index's probability is exact
     (the tests add the columns up). A binary search in the cumulative weights (``searchsorted``)
-    was a tenth of a live tick: each of its steps is a branch the CPU mispredicts half the time.
+    costs more: each of its steps is a branch the CPU mispredicts half the time.
     """
 
     def __init__(self, weights: torch.Tensor):
@@ -372,7 +372,7 @@ class History:
     points are merged and the stride doubles, so the curve always covers the whole run.
     The accuracy is measured at every ``accuracy_every``-th point (steps that are multiples of
     ``accuracy_every * stride``; NaN between, which the chart joins) and at step 0: measuring it
-    costs as much as a tenth of a training step. An odd ``accuracy_every`` keeps the rule
+    costs a good part of a small training step. An odd ``accuracy_every`` keeps the rule
     after a merge: the points a merge keeps were measured exactly when the rule says so.
     """
 

@@ -24,8 +24,8 @@ torch.set_num_threads(1)  # many students share two cores: one thread per sessio
 gc.collect()
 gc.freeze()
 # A live tick makes and drops thousands of small objects (figure dicts, messages): at Python's
-# default threshold (700) a tick ran six young collections, and every few seconds a full one
-# (17 ms) over what the sessions keep, 1.5 ms of each tick in all. Collection only matters for
-# reference cycles; refcounting frees the rest at once, so a higher threshold only lets cyclic
-# garbage wait a little longer (bench/train_tick.py part 3 measures the tick).
+# default threshold (700) each tick ran several young collections, and now and then a full
+# one over everything the sessions keep (a gc.callbacks hook showed it). Collection only
+# matters for reference cycles; refcounting frees the rest at once, so a higher threshold
+# only lets cyclic garbage wait a little longer (bench/train_tick.py part 3 measures the tick).
 gc.set_threshold(GEN0_THRESHOLD, 20, 10)

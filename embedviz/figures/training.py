@@ -129,7 +129,7 @@ NOT_CARTESIAN = ("geo", "polar", "scene", "ternary", "mapbox", "map")  # templat
 @functools.lru_cache(maxsize=32)
 def _base(title: bool, height: int | None) -> dict:
     """The shared ``base_layout`` as a plain dict, made (and validated) once per shape, its
-    template without the parts a 2D chart never uses (a fifth of a live tick's JSON)."""
+    template without the parts a 2D chart never uses (geo, polar, 3D, ternary)."""
     base = base_layout(go.Figure(), "title" if title else None, height).layout.to_plotly_json()
     template = base["template"]
     layout = {k: v for k, v in template["layout"].items() if k not in NOT_CARTESIAN}
