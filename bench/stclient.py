@@ -65,7 +65,9 @@ CHART_METRIC = '"metric:'  # a chart's number: an annotation named "metric:<labe
 
 
 def chart_metrics(spec: str) -> dict[str, str]:
-    """The numbers a Plotly chart's JSON shows as named annotations: {label: text}."""
+    """The numbers a Plotly chart's JSON shows as named annotations: {label: text}. The same
+    reading as ``embedviz.figures.training.chart_numbers``, kept here so that the client
+    imports nothing of the app (like the browser, it only reads what the server sends)."""
     if CHART_METRIC not in spec:
         return {}
     notes = json.loads(spec).get("layout", {}).get("annotations", [])

@@ -120,13 +120,13 @@ def tick_parts(trainer: Trainer, basis, rows, words, state: dict):
     state["half"] = grow_half_width(state.get("half"), points)
     recent = trainer.snapshots.matrices[-6:] + [matrix]
     trail = np.stack([basis.project(m[rows]) for m in recent])
-    near = trainer.nearest("cat", k=6)
+    near = trainer.nearest("cat", k=3)  # as lesson 3 draws it
     h = trainer.history
     space = figs.space_parts(points, words, trainer.categories, half_width=state["half"],
                              axis_titles=basis.axis_titles(), trails=trail, focus="cat",
-                             neighbours=[w for w, _ in near[:3]])
+                             neighbours=[w for w, _ in near])
     curves = figs.curves_parts(h.steps, h.loss, h.accuracy, chance=1 / 6,
-                               accuracy_label="neighbour accuracy", neighbours=near[:4],
+                               accuracy_label="neighbour accuracy", neighbours=near,
                                categories=trainer.categories, word="cat",
                                latest=(f"{h.loss[-1]:.3f}", f"{trainer.accuracy():.0%}"))
     return figs.live_view_parts(space, curves, f"{trainer.step_count:,}")

@@ -68,17 +68,12 @@ def metrics(at: AppTest) -> dict[str, str]:
     as annotations named ``metric:<label>`` (lesson 3's live view draws them in its chart)."""
     import json
 
+    from embedviz.figures.training import chart_numbers
+
     shown = {m.label: m.value for m in at.metric}
     for chart in at.get("plotly_chart"):
-        shown.update(chart_metrics_of(json.loads(chart.proto.spec)))
+        shown.update(chart_numbers(json.loads(chart.proto.spec)))
     return shown
-
-
-def chart_metrics_of(spec: dict) -> dict[str, str]:
-    """The numbers a Plotly figure (as a dict) writes as annotations named ``metric:<label>``."""
-    notes = spec.get("layout", {}).get("annotations", [])
-    return {n["name"][len("metric:"):]: n.get("text", "") for n in notes
-            if str(n.get("name", "")).startswith("metric:")}
 
 
 def click(at: AppTest, key: str) -> AppTest:

@@ -362,8 +362,6 @@ def test_lesson_3s_live_view_is_one_valid_chart_with_the_trainers_numbers():
     every curve panel sits on its own axes right of the map (none on the map's), and the
     numbers it writes (named annotations, what the tests and the load bench read) are the
     trainer's own."""
-    from tests.apptest_helpers import chart_metrics_of
-
     t = Trainer(TrainConfig())
     t.step(40)
     rows = np.arange(2, len(t.vocab))
@@ -388,5 +386,5 @@ def test_lesson_3s_live_view_is_one_valid_chart_with_the_trainers_numbers():
         assert x["domain"][0] >= figs.CURVES_FROM and y["anchor"] == trace["xaxis"]
         assert x["anchor"] == trace["yaxis"]
     assert layout["xaxis"]["domain"][1] <= figs.MAP_SPLIT  # the map keeps the left part
-    assert chart_metrics_of(spec) == {"Step": "40", "Loss (recent)": loss,
+    assert figs.chart_numbers(spec) == {"Step": "40", "Loss (recent)": loss,
                                       "Neighbour accuracy": acc}

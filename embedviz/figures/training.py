@@ -190,9 +190,9 @@ LOSS_LABEL = "Loss (recent)"
 
 
 def beside(left: tuple[list, dict], right: tuple[list, dict], *, split: float,
-           right_from: float, right_top: float = 1.0) -> tuple[list, dict]:
+           right_from: float) -> tuple[list, dict]:
     """Two figures' parts as one figure: ``left`` in the paper's x range [0, split], ``right``
-    in [right_from, 1] (and below ``right_top``), its axes numbered after the left one's.
+    in [right_from, 1], its axes numbered after the left one's (both keep their heights).
 
     One chart to send per live tick instead of two: each element Streamlit sends costs the
     server a message, and a chart its own marshalling. The left figure's layout wins where both
@@ -207,9 +207,8 @@ def beside(left: tuple[list, dict], right: tuple[list, dict], *, split: float,
             return value  # "paper", or not an axis
         return f"{m.group(1)}{int(m.group(2) or 1) + shift[m.group(1)]}{m.group(3) or ''}"
 
-    def squeeze(v: float, axis: str) -> float:
-        lo, hi = (right_from, 1.0) if axis == "x" else (0.0, right_top)
-        return lo + v * (hi - lo)
+    def squeeze(x: float) -> float:  # the right figure's paper x, in the combined figure
+        return right_from + x * (1.0 - right_from)
 
     data = list(ldata) + [{**t, "xaxis": ref(t.get("xaxis", "x")),
                            "yaxis": ref(t.get("yaxis", "y"))} for t in rdata]
@@ -227,18 +226,18 @@ def beside(left: tuple[list, dict], right: tuple[list, dict], *, split: float,
             axis = {k: ref(v) if k in ("anchor", "overlaying", "scaleanchor", "matches") else v
                     for k, v in value.items()}
             axis.setdefault("anchor", ref(f"{other}{m.group(2)}"))  # never the left's axes
-            axis["domain"] = [squeeze(v, kind) for v in value.get("domain", [0.0, 1.0])]
+            if kind == "x":
+                axis["domain"] = [squeeze(v) for v in value.get("domain", [0.0, 1.0])]
             layout[f"{kind}axis{int(m.group(2) or 1) + shift[kind]}"] = axis
         elif key in ("annotations", "shapes"):
             moved = []
             for item in value:
                 item = {**item, "xref": ref(item.get("xref", "paper")),
                         "yref": ref(item.get("yref", "paper"))}
-                for axis in "xy":
-                    if item[f"{axis}ref"] == "paper":
-                        for k in (axis, f"{axis}0", f"{axis}1"):
-                            if k in item:
-                                item[k] = squeeze(item[k], axis)
+                if item["xref"] == "paper":
+                    for k in ("x", "x0", "x1"):
+                        if k in item:
+                            item[k] = squeeze(item[k])
                 moved.append(item)
             layout[key] = list(llayout.get(key, [])) + moved
         else:
@@ -253,6 +252,13 @@ def chart_number(label: str, text: str, **where) -> dict:
     xanchor (paper coordinates, the text's bottom at y)."""
     return dict(text=text, name=METRIC + label, xref="paper", yref="paper", yanchor="bottom",
                 showarrow=False, font=dict(size=24), **where)
+
+
+def chart_numbers(spec: dict) -> dict[str, str]:
+    """The numbers a figure (as a dict) writes with :func:`chart_number`: {label: text}."""
+    notes = spec.get("layout", {}).get("annotations", [])
+    return {n["name"][len(METRIC):]: n.get("text", "") for n in notes
+            if str(n.get("name", "")).startswith(METRIC)}
 
 
 MAP_SPLIT, CURVES_FROM = 0.48, 0.74  # the live view: the map, its legend, then the curves
