@@ -1,6 +1,7 @@
 """embedviz: how an embedding layer works, live in PyTorch. This file only routes."""
 
 import time
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -17,6 +18,8 @@ st.set_page_config(
     page_title="embedviz: embedding layers, live", page_icon="🧮", layout="wide",
     initial_sidebar_state="collapsed" if st.query_params.get(teacher.PRESENT) == "true" else "auto",
 )
+
+st.html(Path(__file__).with_name("ui") / "projector.css")  # more room for charts at 1024-1365 px
 
 LESSONS = [
     st.Page("lessons/1_words_to_vectors.py", title="1 · Words to vectors", icon=":material/text_fields:", url_path="words"),

@@ -28,11 +28,14 @@ over interleaved repeats (a shared machine is noisy):
    baseline of all threads holding PyTorch at once (the same steps without the turn).
 
 8. the ten steps of a tick back to back against the same steps after half a second of idle
-   (a live tick's situation: a sleep, then training on cold caches), CPU time of this thread.
+   (a live tick's situation: a sleep, then training on cold caches), CPU time of this thread;
+   with ``--against REV``, the training side of a tick (the steps and the accuracy the page
+   shows) in this tree against REV's, in fresh processes taking turns.
 
 Options: ``--quick`` (fewer repeats), ``--skip-server``, ``--port 8597``, ``--seconds 20``,
 ``--parts 1,2,7`` (only those parts), ``--against REV`` (part 3 also measures the app of a git
-revision, in turns with this one).
+revision, in turns with this one; part 8 the training side of a tick in that revision's code,
+in alternating processes).
 """
 
 from __future__ import annotations
@@ -405,8 +408,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8597)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--parts", default="1,2,3,4,5,6,7,8", help="comma-separated parts to run")
-    ap.add_argument("--against", metavar="REV", help="part 3 also runs the app of this git "
-                    "revision (a temporary worktree), in turns with this one, and prints both")
+    ap.add_argument("--against", metavar="REV", help="parts 3 and 8 also run the code of this "
+                    "git revision (a temporary worktree), in turns with this one, and print both")
     args = ap.parse_args()
     parts = {int(p) for p in args.parts.split(",") if p.strip()}
     rounds = 3 if args.quick else 5
@@ -426,7 +429,7 @@ def main() -> None:
     if 7 in parts:
         part_7(rounds)
     if 8 in parts:
-        part_8(rounds)
+        part_8(rounds, against=args.against)
 
 
 def part_1(rounds: int) -> None:
@@ -546,7 +549,7 @@ def part_7(rounds: int) -> None:
               f"| ratio wall baseline/turns {spread([f / t for f, t in zip(free_wall, turn_wall)])}")
 
 
-def part_8(rounds: int, per_round: int = 10) -> None:
+def part_8(rounds: int, per_round: int = 10, against: str | None = None) -> None:
     print(f"\n8. the {SPEED} steps of a tick at the defaults, warm (back to back) and after 0.5 s "
           f"of idle (as a live tick runs), ms of this thread's CPU, {rounds} interleaved rounds")
     trainer = Trainer(PAGE_DEFAULTS)
@@ -563,6 +566,52 @@ def part_8(rounds: int, per_round: int = 10) -> None:
             out.append(statistics.median(times))
     print(f"   after 0.5 s idle: {spread(cold)} ms | baseline back to back: {spread(warm)} ms | "
           f"ratio {spread([c / w for c, w in zip(cold, warm)])}")
+    if against:
+        tick_training_against(against, rounds, per_round)
+
+
+TICK_TRAINING = """
+import statistics, sys, time
+sys.path.insert(0, ".")
+import torch
+torch.set_num_threads(1)
+from embedviz.training import TrainConfig, Trainer
+t = Trainer(TrainConfig(lr=0.005, batch_size=128))  # lesson 3's defaults (PAGE_DEFAULTS)
+t.step(50)
+medians = []
+for idle in (0.0, 0.5):
+    times = []
+    for _ in range({per_round}):
+        time.sleep(idle)
+        start = time.thread_time()
+        t.step({speed})
+        t.accuracy()  # the number above the curve, asked at every refresh
+        times.append((time.thread_time() - start) * 1e3)
+    medians.append(statistics.median(times))
+print(*medians)
+"""
+
+
+def tick_training_against(rev: str, rounds: int, per_round: int) -> None:
+    """The training side of a tick (its steps and the accuracy the page shows) in this tree and
+    in ``rev``'s, each in a fresh process, the two alternating."""
+    code = TICK_TRAINING.format(per_round=per_round, speed=SPEED)
+    tree = worktree(rev)
+    try:
+        got = {ROOT: [], tree: []}
+        for _ in range(rounds):
+            for root in (ROOT, tree):
+                out = subprocess.run([sys.executable, "-c", code], cwd=root, check=True,
+                                     capture_output=True, text=True).stdout.split()
+                got[root].append([float(x) for x in out])
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    print(f"   the {SPEED} steps and the page's accuracy, this tree against {rev}, alternating "
+          f"processes:")
+    for i, name in enumerate(("back to back", "after 0.5 s idle")):
+        this, that = [r[i] for r in got[ROOT]], [r[i] for r in got[tree]]
+        print(f"   {name}: {spread(this)} ms | baseline {rev}: {spread(that)} ms | ratio "
+              f"{spread([a / b for a, b in zip(this, that)])}")
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ class ReaderTrainer(Trainer):
         self.history.start(self.accuracy())
 
     @torch.no_grad()
-    def accuracy(self) -> float:
+    def measure_accuracy(self) -> float:
         """Share of validation sentences whose predicted label is right (before: NaN)."""
         if getattr(self, "val_ids", None) is None:
             return float("nan")

@@ -323,17 +323,18 @@ class BatchSampler:
         if self.cfg.model == "classifier":
             rows = torch.randint(len(self.labels), (n, b), generator=g)  # (n, batch)
             ids, labels = self.sentences[rows], self.labels[rows]  # (n, batch, seq), (n, batch)
-            return [SentenceBatch(ids=ids[i], labels=labels[i]) for i in range(n)]
+            return [SentenceBatch(ids=i, labels=y) for i, y in zip(ids.unbind(), labels.unbind())]
         p = self.pairs
         u = torch.rand(n, b * k + b, generator=g, dtype=torch.float64)  # a row per batch
-        negatives = p.noise_table.pick(u[:, : b * k]).view(n, b, k)  # (n, b, k)
+        negatives = p.noise_table.pick(u[:, : b * k]).view(n, b, k).unbind()  # n of (b, k)
         if self.cfg.model == "skipgram":
-            rows = p.pair_table.pick(u[:, b * k :])  # (n, batch)
-            centers, contexts = p.centers[rows], p.contexts[rows]
-            return [SkipGramBatch(centers[i], contexts[i], negatives[i]) for i in range(n)]
+            rows = p.pair_table.pick(u[:, b * k :]).view(-1)  # (n * batch,)
+            centers = p.centers.index_select(0, rows).view(n, b).unbind()  # unbind: n views at once
+            contexts = p.contexts.index_select(0, rows).view(n, b).unbind()
+            return [SkipGramBatch(*batch) for batch in zip(centers, contexts, negatives)]
         around = p.cbow[p.target_table.pick(u[:, b * k :])]  # (n, b, 1 + 2 w)
-        return [CBOWBatch(contexts=around[i, :, 1:], targets=around[i, :, 0],
-                          negatives=negatives[i]) for i in range(n)]
+        return [CBOWBatch(contexts=a[:, 1:], targets=a[:, 0], negatives=neg)
+                for a, neg in zip(around.unbind(), negatives)]
 
 
 _shared_samplers: dict[tuple, BatchSampler] = {}
@@ -393,7 +394,7 @@ class History:
         if len(self._pending) < self.stride:
             return
         self.steps.append(step)
-        self.loss.append(float(np.mean(self._pending)))
+        self.loss.append(math.fsum(self._pending) / len(self._pending))
         measured = step % (self.accuracy_every * self.stride) == 0
         self.accuracy.append(accuracy_fn() if measured else float("nan"))
         self._pending.clear()
@@ -574,9 +575,12 @@ class Trainer:
 
     def _one_step(self) -> None:
         batch = self.sample_batch()
-        self.model.train()
+        if not self.model.training:  # an accuracy measurement may have set eval()
+            self.model.train()
         loss = self.model.loss(batch)
-        self.optimizer.zero_grad(set_to_none=True)
+        for group in self.optimizer.param_groups:  # zero_grad(set_to_none=True), without its
+            for p in group["params"]:  # profiler hooks: a tenth of the cost
+                p.grad = None
         loss.backward()
         self.optimizer.step()
         self.step_count += 1
@@ -621,8 +625,21 @@ class Trainer:
         """The current table, or after a blow-up the last saved snapshot (finite)."""
         return self.embedding_matrix() if not self.diverged else self.snapshots.matrices[-1]
 
-    @torch.no_grad()
     def accuracy(self) -> float:
+        """The accuracy of the model as it is now, measured once per state of the model: the
+        history measures it at some steps and a live page asks again for the same step.
+
+        A state is the step count and the embedding table's version (PyTorch counts every
+        in-place change of a tensor), so a change that is not a training step counts too."""
+        weight = self.model.embedding.weight
+        memo = getattr(self, "_accuracy_memo", None)  # (table, step, table's version, accuracy)
+        if not (memo and memo[0] is weight and memo[1:3] == (self.step_count, weight._version)):
+            memo = (weight, self.step_count, weight._version, self.measure_accuracy())
+            self._accuracy_memo = memo
+        return memo[3]
+
+    @torch.no_grad()
+    def measure_accuracy(self) -> float:
         """Neighbour accuracy of the current table (NaN without categories)."""
         weight = self.model.embedding.weight.detach().numpy()  # no copy
         return neighbour_accuracy(weight, self.label_rows, self.label_ids)

@@ -119,6 +119,37 @@ def test_neighbour_accuracy_matches_scikit_learn_nearest_neighbours():
     assert t.history.accuracy[-1] == pytest.approx(expected)
 
 
+def _sklearn_accuracy(t: Trainer) -> float:
+    X = t.embedding_matrix()[t.label_rows]
+    idx = NearestNeighbors(n_neighbors=2, metric="cosine").fit(X).kneighbors(
+        X, return_distance=False)[:, 1]
+    return float(np.mean(t.label_ids[idx] == t.label_ids))
+
+
+def test_the_accuracy_is_measured_once_per_state_of_the_table(monkeypatch):
+    """The history and the live page both ask for the accuracy at the same step: measured once.
+    A new step, or a change to the table that is not a step, is measured again (and the value
+    is always scikit-learn's for the table as it is)."""
+    t = Trainer(TrainConfig(seed=4))
+    t.step(31)  # the curve measures at every 5th step: not at 31
+    measured = []
+    measure = t.measure_accuracy
+    monkeypatch.setattr(t, "measure_accuracy", lambda: measured.append(t.step_count) or measure())
+    assert t.accuracy() == t.accuracy() == pytest.approx(_sklearn_accuracy(t))
+    assert measured == [31]
+    with torch.no_grad():  # not a step: the rows of the table change places
+        weight = t.model.embedding.weight
+        weight.copy_(weight[torch.randperm(len(weight), generator=torch.Generator().manual_seed(0))])
+    assert t.accuracy() == pytest.approx(_sklearn_accuracy(t)) and measured == [31, 31]
+    t.step(4)  # the curve measures at step 35; the page's question costs nothing more
+    assert t.accuracy() == pytest.approx(_sklearn_accuracy(t)) and measured == [31, 31, 35]
+    assert t.history.steps[-1] == 35 and t.history.accuracy[-1] == t.accuracy()
+    monkeypatch.undo()
+    twin = t.fork()  # its own table: measured for itself
+    twin.step(1)
+    assert twin.accuracy() == pytest.approx(_sklearn_accuracy(twin))
+
+
 def test_nearest_words_match_scikit_learn_cosine():
     t = Trainer(TrainConfig())
     t.step(40)

@@ -78,7 +78,7 @@ def curves_parts(
         # short titles: the side column is narrow on a 1024-px projector
         _panel_title("Loss ↓", 0.93),
         _panel_title(f"{accuracy_label.split()[-1].capitalize()} ↑", 0.60),  # "Accuracy ↑"
-        _panel_title(f"Nearest to “{word}”", 0.26),
+        _panel_title(f"Nearest to “{word}”", 0.24),
     ]
     if latest is not None:
         for (label, top), text in zip(((LOSS_LABEL, 0.93), (accuracy_label.capitalize(), 0.60)),
@@ -95,19 +95,20 @@ def curves_parts(
                           yref="y2 domain", y=0.5, showarrow=False, font=dict(color="#555")))
     low = min(0.0, min(sims, default=0.0))
     layout = dict(
-        # three stacked panels that stay apart at 300 px: few ticks, no axis titles (the
-        # panel titles say what each is; the x axes of the curves are the step)
+        # three stacked panels that stay apart at 300 px and in presenter mode's larger text
+        # (the step ticks under the accuracy clear the title below): few ticks, no axis titles
+        # (the panel titles say what each is; the x axes of the curves are the step)
         # the loss and the accuracy share their steps: the ticks once, under the accuracy
         xaxis=dict(domain=[0, 1], anchor="y", rangemode="tozero", nticks=4, matches="x2",
                    showticklabels=False),
         yaxis=dict(domain=[0.72, 0.92], rangemode="tozero", nticks=3),
         xaxis2=dict(domain=[0, 1], anchor="y2", rangemode="tozero", nticks=4),
-        yaxis2=dict(domain=[0.39, 0.59], range=[0, 1.05], tickformat=".0%", nticks=3),
+        yaxis2=dict(domain=[0.405, 0.59], range=[0, 1.05], tickformat=".0%", nticks=3),
         # room right of a bar of cosine 1 for its number
         xaxis3=dict(domain=[0, 1], anchor="y3", range=[low, 1.3], showticklabels=False),
         # the words inside the panel, over their bars (outside they ran into the map's
         # legend in a narrow live view); 16 px skipped every other word in 300 px
-        yaxis3=dict(domain=[0, 0.25], autorange="reversed", type="category",
+        yaxis3=dict(domain=[0, 0.23], autorange="reversed", type="category",
                     ticklabelposition="inside", tickfont=dict(size=SMALL_FONT, color="#222")),
         annotations=notes, bargap=0.25,
     )
