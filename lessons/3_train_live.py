@@ -297,7 +297,7 @@ categories = trainer.categories
 n_kinds = len(set(categories.values()))
 is_labelled = np.array([w in categories for w in drawn_words], dtype=bool)
 view_categories = categories or {  # a text without categories: its most frequent words
-    w: "most frequent words" for w in drawn_words[:40]  # the vocabulary is by frequency
+    w: "frequent words" for w in drawn_words[:40]  # the vocabulary is by frequency
 }
 if "train__basis" not in state:
     snap = trainer.snapshots

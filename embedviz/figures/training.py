@@ -83,7 +83,9 @@ def curves_parts(
     if latest is not None:
         for (label, top), text in zip(((LOSS_LABEL, 0.93), (accuracy_label.capitalize(), 0.60)),
                                       latest):
-            notes.append(chart_number(label, text, x=1.0, y=top, xanchor="right"))
+            # into the figure's 10-px right margin: beside the open sidebar at 1024 px the
+            # side column is some 160 px, and a title and its number need all of it
+            notes.append(chart_number(label, text, x=1.0, y=top, xanchor="right", xshift=8))
     if chance is not None:
         shapes.append(dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=chance,
                            y1=chance, line=dict(color=NEUTRAL, dash="dash", width=2)))
@@ -252,7 +254,7 @@ def chart_number(label: str, text: str, **where) -> dict:
     ``"metric:<label>"`` so that tests and the load bench can read it. ``where``: x, y,
     xanchor (paper coordinates, the text's bottom at y)."""
     return dict(text=text, name=METRIC + label, xref="paper", yref="paper", yanchor="bottom",
-                showarrow=False, font=dict(size=24), **where)
+                showarrow=False, font=dict(size=22), **where)
 
 
 def chart_numbers(spec: dict) -> dict[str, str]:
@@ -262,7 +264,9 @@ def chart_numbers(spec: dict) -> dict[str, str]:
             if str(n.get("name", "")).startswith(METRIC)}
 
 
-MAP_SPLIT, CURVES_FROM = 0.48, 0.74  # the live view: the map, its legend, then the curves
+# the live view: the map, its legend, then the curves; beside the open sidebar at 1024 px the
+# legend's longest word and the accuracy's "100%" leave each other a few pixels
+MAP_SPLIT, CURVES_FROM = 0.465, 0.74
 
 
 def live_view_parts(space: tuple[list, dict], curves: tuple[list, dict],
@@ -277,7 +281,7 @@ def live_view_parts(space: tuple[list, dict], curves: tuple[list, dict],
              xanchor="left", yshift=32, showarrow=False, font=dict(size=SMALL_FONT, color="#555")),
         chart_number("Step", step, x=CURVES_FROM, y=1.0, xanchor="left"),
     ]
-    layout["legend"] = dict(orientation="v", x=MAP_SPLIT + 0.01, xanchor="left", y=1.0,
+    layout["legend"] = dict(orientation="v", x=MAP_SPLIT + 0.005, xanchor="left", y=1.0,
                             yanchor="top", itemsizing="constant")
     layout["margin"] = dict(l=10, r=10, t=64, b=10)  # the step goes in the top margin
     return data, layout

@@ -2,6 +2,7 @@
 
 - every chart's rendered SVG text is at least 14 px (16 px with presenter mode);
 - lesson 3: Play, the Step and Loss numbers and the live space chart are on the first screen;
+  beside the open sidebar at 1024 px no text of its side panels is cut or runs into another;
 - the tables the audit found cut (lesson 1's tokens) show every column without scrolling;
 - presenter mode and a locked link open the prepared view, other controls disabled;
 - every lesson ends with a link to the next one.
@@ -71,6 +72,42 @@ def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size):
     assert top < height and visible >= 0.75, f"only {visible:.0%} of the live chart is on screen"
     assert right <= width + 1
     page.screenshot(path=str(SCREENSHOTS / f"train_one_screen_{size[0]}x{size[1]}.png"))
+
+
+CHART_TEXTS_JS = """() => { const c = document.querySelector('[data-testid="stPlotlyChart"]');
+  const r = c.getBoundingClientRect();
+  const texts = Array.from(c.querySelectorAll('.js-plotly-plot text'))
+    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
+    .map(t => { const b = t.getBoundingClientRect();
+                return [t.textContent, b.top, b.bottom, b.left, b.right]; });
+  const boxes = sel => Array.from(c.querySelectorAll(sel)).map(t => t.getBoundingClientRect())
+    .filter(b => b.width > 0).map(b => [b.top, b.bottom, b.left, b.right]);
+  return [r.left, r.right, texts, boxes('.legend rect.bg'), boxes('g[class^="y"][class$="tick"] text')]; }"""
+
+
+def overlap(a, b) -> bool:
+    """Two [top, bottom, left, right] boxes share some area."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def test_lesson_3s_side_panels_fit_beside_the_open_sidebar(page, app_url):
+    """At 1024 px the sidebar is open: the page keeps narrow margins (ui/projector.css), so the
+    live view is wide enough that no text of its side panels is cut or runs into another."""
+    resize(page, SIZES[0])
+    goto(page, app_url, "train")
+    assert page.locator('[data-testid="stSidebar"]').bounding_box()["width"] > 200
+    left, right, texts, legend, y_ticks = page.evaluate(CHART_TEXTS_JS)
+    assert right - left >= 640, f"the live view is {right - left:.0f} px wide"
+    cut = [t[0] for t in texts if t[3] < left - 1 or t[4] > right + 1]
+    assert not cut, f"text cut at the chart's edge: {cut}"
+    for title, label in (("Loss", "Loss (recent)"), ("Accuracy", "Neighbour accuracy")):
+        title_box = next(t[1:] for t in texts if t[0].startswith(title + " "))
+        number = chart_number(page, label)["text"]  # its text, right of the title
+        number_box = next(t[1:] for t in texts if t[0] == number and t[3] > title_box[2])
+        assert title_box[3] <= number_box[2], f"{title!r} runs into {number}: {title_box}, {number_box}"
+    hidden = [t for t in y_ticks if any(overlap(t, g) for g in legend)]
+    assert not hidden, f"y-axis numbers under the map's legend: {hidden}"
+    page.screenshot(path=str(SCREENSHOTS / "train_sidebar_open_1024x768.png"))
 
 
 def test_lesson_1_token_table_shows_every_column(page, app_url):
