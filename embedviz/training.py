@@ -578,8 +578,8 @@ class Trainer:
         if not self.model.training:  # an accuracy measurement may have set eval()
             self.model.train()
         loss = self.model.loss(batch)
-        for group in self.optimizer.param_groups:  # zero_grad(set_to_none=True), without its
-            for p in group["params"]:  # profiler hooks: a tenth of the cost
+        for group in self.optimizer.param_groups:  # zero_grad(set_to_none=True) without the
+            for p in group["params"]:  # profiler hooks it wraps around this loop
                 p.grad = None
         loss.backward()
         self.optimizer.step()
