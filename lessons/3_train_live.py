@@ -418,7 +418,7 @@ if basis_now.raw:
     st.caption("The dimension is 2, so the map shows the table's raw coordinates: no "
                "projection, nothing hidden.")
 else:
-    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")  # the button's words whole at 1024 px
     c1.caption(
         f"The map is a PCA view fitted once, on the table at step {basis_now.fitted_at}, and "
         "kept fixed: a point moves only because training moved its vector. The axes grow when "

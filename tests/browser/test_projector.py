@@ -1,7 +1,8 @@
 """Made for the projector (issue #11), measured in a real browser at 1024 x 768 and 1280 x 720.
 
 - every chart's rendered SVG text is at least 14 px (16 px with presenter mode);
-- lesson 3: Play, the Step and Loss numbers and the live space chart are on the first screen;
+- lesson 3: Play, the Step and Loss numbers and the whole live chart are on the first screen
+  (presenter mode or not);
   beside the open sidebar at 1024 px no text of its side panels is cut or runs into another;
 - the tables the audit found cut (lesson 1's tokens) show every column without scrolling;
 - presenter mode and a locked link open the prepared view, other controls disabled;
@@ -55,10 +56,11 @@ def test_presenter_mode_makes_chart_text_at_least_16_px(page, app_url):
     page.screenshot(path=str(SCREENSHOTS / "presenter_words_1024x768.png"))
 
 
+@pytest.mark.parametrize("present", ["true", "false"], ids=["presenter", "sidebar"])
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size):
+def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size, present):
     resize(page, size)
-    goto(page, app_url, "train", {"present": "true"})
+    goto(page, app_url, "train", {"present": present})
     play = page.get_by_role("button", name="▶ Play").bounding_box()
     assert play and play["y"] + play["height"] <= size[1], play
     for label in ("Step", "Loss (recent)", "Neighbour accuracy"):  # drawn in the live chart
@@ -68,10 +70,9 @@ def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size):
         assert 0 <= top and bottom <= size[1] and right <= size[0] + 1, (label, shown)
     chart = page.evaluate(IN_VIEW_JS, '[data-testid="stPlotlyChart"]')
     top, bottom, left, right, height, width = chart
-    visible = (min(bottom, height) - top) / (bottom - top)
-    assert top < height and visible >= 0.75, f"only {visible:.0%} of the live chart is on screen"
+    assert bottom <= height + 1, f"the live chart ends {bottom - height:.0f} px below the screen"
     assert right <= width + 1
-    page.screenshot(path=str(SCREENSHOTS / f"train_one_screen_{size[0]}x{size[1]}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"train_one_screen_{present}_{size[0]}x{size[1]}.png"))
 
 
 CHART_TEXTS_JS = """() => { const c = document.querySelector('[data-testid="stPlotlyChart"]');
