@@ -287,7 +287,7 @@ class AliasTable:
         """The index each uniform number in ``u`` (float64, in [0, 1)) draws, same shape."""
         x = u.reshape(-1) * len(self)
         column = x.long().clamp_(max=len(self) - 1)
-        own = x - column < self.prob.index_select(0, column)  # index_select: 3x faster than []
+        own = x - column < self.prob.index_select(0, column)  # index_select, not []: fewer steps per call
         return torch.where(own, column, self.alias.index_select(0, column)).view(u.shape)
 
 

@@ -25,7 +25,7 @@ LOOK_AHEAD = 200  # steps the quiz looks into the future
 TRAIL_SNAPSHOTS = 6
 REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
-LIVE_HEIGHT = 420  # Play and the live view on one 768-px screen (at 720 px: all but the map's x axis)
+LIVE_HEIGHT = 420  # Play and the whole live view on one screen at 1024 x 768 and 1280 x 720
 MAX_TRAIN_TO = 20_000  # "train to step": about 20 s of one thread at most
 
 DIMS = [2, 3, 4, 8, 16, 32, 64, 128]

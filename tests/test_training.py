@@ -348,7 +348,7 @@ def test_the_finite_check_agrees_with_torch_isfinite():
 
 
 def test_the_curve_measures_accuracy_at_every_fifth_point_and_keeps_the_rule_after_merging():
-    """Lesson 3's accuracy costs a tenth of a step, so the curve measures it at steps that are
+    """Measuring lesson 3's accuracy costs a good part of a step, so the curve does it at steps that are
     multiples of 5 x the stride; a merge (stride doubling) keeps exactly the points the new
     rule measures, and each measured value is the accuracy of the table at that step."""
     t, seen = Trainer(TrainConfig(history_points=8, seed=2)), {}
