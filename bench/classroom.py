@@ -11,7 +11,10 @@ Each student is a :class:`bench.stclient.StClient` (one websocket, Streamlit's p
 messages, what the browser sends; see that module). A student opens ``/train?train_seed=<k>``
 (page-load time: websocket opened -> script_finished of that run), presses Play (button key
 ``train__play``) and then follows the fragment's auto-rerun timer as the browser does: a
-fragment rerun every ``interval`` s whether or not the last one finished. ``--space K`` of the
+fragment rerun every ``interval`` s whether or not the last one finished. (Since the live view
+redraws in place, ``ui.live.show_live``, the timer's first rerun stays and redraws every
+interval; the timer's further reruns wait in the server and cost little.) A redraw is a live
+chart with its Step, as it arrives. ``--space K`` of the
 students instead open lesson 5 (``/space?space_method=t-SNE&space_seed=<k>``) and change the
 seed every ``--space-every`` s. A late student opens ``/train`` at ``--late-at`` s (default:
 half-way) and its page-load time is reported.
@@ -43,8 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from stclient import Run, StClient  # noqa: E402
+from stclient import StClient  # noqa: E402
 
+BASE_INTERVAL = 0.5  # embedviz.classroom.BASE_INTERVAL: a student alone (no pace line)
 TARGETS = dict(p95=1.5, p95_space=3.0, delivered=0.90, steps=10.0, late=5.0,
                rss=1.5 * 2**30)
 PLAY_KEY = "train__play"
@@ -160,16 +164,16 @@ class Student:
     space_runs: list[float] = field(default_factory=list)  # seconds per reseed run
     failed: str | None = None
 
-    def on_run_finished(self, c: StClient, run: Run) -> None:
-        if self.page != "train" or self.play_sent is None or not run.delivered:
+    def on_redraw(self, c: StClient, at: float, numbers: dict[str, str]) -> None:
+        if self.page != "train" or self.play_sent is None:
             return
-        step = _int(run.metrics.get(STEP))
+        step = _int(numbers.get(STEP))
         if step is not None:
-            self.redraws.append((run.finished, step, run.metrics.get(LOSS, "")))
+            self.redraws.append((at, step, numbers.get(LOSS, "")))
 
 
 async def train_student(s: Student, url: str, end: float) -> None:
-    c = s.client = StClient(url, s.name, on_run_finished=s.on_run_finished)
+    c = s.client = StClient(url, s.name, on_redraw=s.on_redraw)
     try:
         t0 = time.monotonic()
         await c.connect()
@@ -230,9 +234,26 @@ def pct(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def promised_interval(c: StClient, at: float) -> float:
+    """The refresh interval the page told the student at time ``at``: its last busy-server line
+    ("the picture refreshes every 1.5 s") before then, else the base interval (the page writes
+    no line, or takes it away, while it refreshes at the base interval)."""
+    said = [text for t, text in c.pace_lines if t <= at]
+    m = re.search(r"refreshes every ([\d.]+) s", said[-1]) if said else None
+    return float(m.group(1)) if m else BASE_INTERVAL
+
+
+def promised_refreshes(s: Student) -> float:
+    """How many refreshes the page promised between the student's first and last redraw: each
+    gap between two redraws counts as gap / (the interval promised then)."""
+    t = [r[0] for r in s.redraws]
+    return sum((b - a) / promised_interval(s.client, b) for a, b in zip(t, t[1:]))
+
+
 def train_stats(students: list[Student], end: float) -> dict:
     intervals, rates, steps_rates, changes, full_runs, play_waits = [], [], [], [], [], []
-    requested = started = delivered = early = 0
+    requested = started = early = 0
+    delivered = promised = 0.0
     for s in students:
         c = s.client
         if c is None or s.play_sent is None:
@@ -251,14 +272,16 @@ def train_stats(students: list[Student], end: float) -> dict:
         frag = [r for r in c.runs if r.is_fragment and r.started >= s.play_sent]
         requested += len(c.fragment_reruns_sent)
         started += len(frag)
-        delivered += sum(r.delivered for r in frag)
         early += sum(r.status == "early_for_rerun" for r in frag)
+        delivered += max(0, len(s.redraws) - 1)  # gaps between redraws: refreshes that arrived
+        promised += promised_refreshes(s)
     return dict(
         n=len(students), intervals=intervals,
         rate=statistics.mean(rates) if rates else 0.0,
         p50=pct(intervals, 0.5), p95=pct(intervals, 0.95),
         max=max(intervals) if intervals else float("nan"),
-        requested=requested, started=started, delivered=delivered, early=early,
+        requested=requested, started=started, delivered=delivered, promised=promised,
+        early=early,
         steps=statistics.mean(steps_rates) if steps_rates else 0.0,
         steps_min=min(steps_rates) if steps_rates else 0.0,
         loads=[s.load_time for s in students if s.load_time is not None],
@@ -388,11 +411,11 @@ def report(args, url: str, res: dict, monitor: Monitor | None) -> bool:
            f"{'max gap':>8} {'delivered':>22} {'steps/s':>12} {'page load':>16} {'errors':>6}")
     print(hdr)
     print("-" * len(hdr))
-    req, deliv, started = st["requested"], st["delivered"], st["started"]
-    dfrac = deliv / req if req else float("nan")
+    deliv, promised, started = st["delivered"], st["promised"], st["started"]
+    dfrac = deliv / promised if promised else float("nan")
     print(f"{'train':<8} {st['n']:>8} {fmt(st['rate']):>10} {fmt(st['p50']):>7}s "
           f"{fmt(st['p95']):>7}s {fmt(st['max']):>7}s "
-          f"{fmt(100 * dfrac, '.0f'):>4}% ({deliv}/{req} req,{started} run) "
+          f"{fmt(100 * dfrac, '.0f'):>4}% ({deliv:.0f} of {promised:.0f}, {started} run) "
           f"{fmt(st['steps'], '.1f'):>5} (min {fmt(st['steps_min'], '.0f')}) "
           f"{fmt(pct(st['loads'], .5)):>5}s/{fmt(max(st['loads'], default=float('nan'))):>5}s max "
           f"{len(st['errors']):>6}")
@@ -412,10 +435,11 @@ def report(args, url: str, res: dict, monitor: Monitor | None) -> bool:
           f"{fmt(late.load_time if late.load_time is not None else float('nan')):>16}s "
           f"{len(lerr):>6}")
     print()
-    print("gap = time between consecutive delivered redraws of one student (pooled); delivered ="
-          " fragment runs delivered / auto-rerun requests sent (and runs the server started);"
-          f" {st['early']} fragment runs ended early for a full rerun; steps/s = last Step shown"
-          " / seconds since Play.")
+    print("gap = time between consecutive redraws of one student (pooled); delivered = redraws"
+          " that arrived / redraws the page promised (each gap / the refresh interval the page"
+          " said then; and the fragment runs the server started:"
+          f" {st['requested']} timer reruns sent, {st['early']} runs ended early for a full rerun);"
+          " steps/s = last Step shown / seconds since Play.")
     if st["changes"]:
         print(f"while playing, per student: auto-rerun interval changes mean "
               f"{statistics.mean(st['changes']):.1f} (max {max(st['changes'])}), full-page runs "

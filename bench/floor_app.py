@@ -1,19 +1,30 @@
-"""The cheapest live view Streamlit can run: the floor of ``bench/train_tick.py`` part 3.
+"""The cheapest live view this app can run: the floor of ``bench/train_tick.py`` part 3.
 
-A fragment on the same 0.5-s timer as lesson 3's that trains nothing and draws one metric.
-What the server spends per tick here is Streamlit's own cost of a fragment run (the rerun
-message, the script runner, one delta, the session messages), which no page can go below.
+The live view of every lesson (``ui.live.show_live``) on the same 0.5-s interval as lesson
+3's, playing from the start, that trains nothing and draws one metric. What the server spends
+per tick here is the cost of a refresh itself (the timer's rerun message the server holds, one
+delta in place, sending it), which no live page can go below.
 Started by the bench as ``streamlit run bench/floor_app.py`` from the repo root (same config).
 """
 
+import sys
+from pathlib import Path
+
 import streamlit as st
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ui import live  # noqa: E402
+
 st.button("Play", key="train__play")  # what the client presses, as on lesson 3
+st.session_state.setdefault("floor__playing", True)
+st.session_state.setdefault("floor__interval", 0.5)
+count = st.session_state.setdefault("floor__count", [0])
 
 
-@st.fragment(run_every=0.5)
-def live_view() -> None:
-    st.metric("Step", "0")
+def view() -> None:
+    count[0] += 1
+    st.metric("Step", f"{count[0]:,}")
 
 
-live_view()
+live.show_live("floor", view, one_element=True)  # as lesson 3 draws its one chart

@@ -25,7 +25,12 @@ drawing, so a benchmark can play many students from one cheap asyncio process:
   ages entries out after ``max_cached_message_age`` finished runs, like ``ForwardMsgCache``;
 - elements are kept by ``delta_path`` with the run that sent them; when a run finishes the
   elements of earlier runs are dropped (for a fragment run, only that fragment's), as the
-  frontend's ``clearStaleNodes`` does.
+  frontend's ``clearStaleNodes`` does;
+- a redraw is a chart carrying named numbers (``chart_metrics``) as it arrives, in a run that
+  finished or in one still running (a live view redrawn in place, ``ui.live.show_live``):
+  ``redraws`` lists (client time, numbers) and ``on_redraw`` is called for each; the pace
+  lines the page writes ("the picture refreshes every 1.5 s") are kept in ``pace_lines``, with
+  an empty text when another element replaces one (the server is no longer busy).
 
 Usage::
 
@@ -43,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -60,6 +66,7 @@ FINISHED = {
 }
 ERROR_ALERT = 1  # Alert.Format.ERROR
 FRIENDLY_ERROR = "Something went wrong"  # ui.guard's message for an unexpected exception
+PACE_LINE = "the picture refreshes every"  # ui.live.pace_line, when the server is busy
 
 CHART_METRIC = '"metric:'  # a chart's number: an annotation named "metric:<label>"
 
@@ -180,7 +187,8 @@ class StClient:
 
     def __init__(self, base_url: str, name: str = "", *, follow_auto_rerun: bool = True,
                  on_run_finished: Callable[[StClient, Run], None] | None = None,
-                 on_rerun_sent: Callable[[StClient, BackMsg], None] | None = None):
+                 on_rerun_sent: Callable[[StClient, BackMsg], None] | None = None,
+                 on_redraw: Callable[[StClient, float, dict[str, str]], None] | None = None):
         parts = urlsplit(base_url if "://" in base_url else f"http://{base_url}")
         scheme = "wss" if parts.scheme == "https" else "ws"
         self.base_path = parts.path.rstrip("/")
@@ -190,6 +198,11 @@ class StClient:
         self.follow_auto_rerun = follow_auto_rerun
         self.on_run_finished = on_run_finished
         self.on_rerun_sent = on_rerun_sent
+        self.on_redraw = on_redraw
+        self.redraws: list[tuple[float, dict[str, str]]] = []  # (time, a chart's numbers)
+        self.pace_lines: list[tuple[float, str]] = []  # (time, text) of the busy-server line
+        self.elements_in: Counter[str] = Counter()  # new elements received, by kind
+        self._pace_paths: set[tuple[int, ...]] = set()  # where pace lines were drawn
         self.ws = None
         self.page_name = ""
         self.page_script_hash = ""
@@ -503,13 +516,24 @@ class StClient:
         if which == "new_element":
             el = d.new_element
             kind = el.WhichOneof("type")
+            self.elements_in[kind] += 1
             keep = None
             if kind == "metric":
                 run.metrics[el.metric.label] = el.metric.body
                 keep = el
             elif kind == "plotly_chart" and CHART_METRIC in el.plotly_chart.spec:
-                run.metrics.update(chart_metrics(el.plotly_chart.spec))
+                numbers = chart_metrics(el.plotly_chart.spec)
+                run.metrics.update(numbers)
                 keep = el
+                now = time.monotonic()
+                self.redraws.append((now, numbers))
+                if self.on_redraw:
+                    self.on_redraw(self, now, numbers)
+            elif kind == "markdown" and PACE_LINE in el.markdown.body:
+                self.pace_lines.append((time.monotonic(), el.markdown.body))
+                self._pace_paths.add(path)
+            if path in self._pace_paths and not (kind == "markdown" and PACE_LINE in el.markdown.body):
+                self.pace_lines.append((time.monotonic(), ""))  # the line went: not busy
             elif kind == "exception":
                 self.errors.append(f"exception: {el.exception.type}: {el.exception.message}")
             elif kind == "alert" and el.alert.format == ERROR_ALERT:

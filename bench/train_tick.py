@@ -14,7 +14,7 @@ over interleaved repeats (a shared machine is noisy):
    server process's CPU time (``/proc``) divided by the ticks that reached the student, so
    Streamlit's own work (script runner, marshalling, protobuf, websocket) is counted;
    baselines: the same number of training steps alone, in-process, and the floor, what an
-   empty live fragment costs the same server (``bench/floor_app.py``, measured the same way,
+   empty live view costs the same server (``bench/floor_app.py``, measured the same way,
    interleaved) plus those steps in a bare PyTorch loop;
 4. the neighbour accuracy of lesson 3's defaults at steps 100-500 over seeds 0-4 (baseline:
    the random table at step 0), the figure the README quotes for "when do the kinds group";
@@ -229,10 +229,10 @@ async def server_tick(port: int, pid: int, seconds: float, windows: int):
     await asyncio.sleep(3)  # the first ticks (warm-up)
     per_tick, per_second, steps = [], [], []
     for _ in range(windows):
-        n0 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        n0 = len(c.redraws)  # live charts that reached the student
         s0, c0, t0 = c.metric("Step"), proc_cpu_seconds(pid), time.perf_counter()
         await asyncio.sleep(seconds / windows)
-        n1 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        n1 = len(c.redraws)
         used, wall = proc_cpu_seconds(pid) - c0, time.perf_counter() - t0
         ticks = max(1, n1 - n0)
         per_tick.append((used - idle * wall) / ticks * 1e3)
@@ -244,8 +244,9 @@ async def server_tick(port: int, pid: int, seconds: float, windows: int):
 
 
 async def floor_tick(port: int, pid: int, seconds: float, windows: int):
-    """Server CPU per delivered tick of ``bench/floor_app.py``, whose fragment runs from the
-    moment the page opens: the idle server is measured before anyone connects."""
+    """Server CPU per delivered tick of ``bench/floor_app.py``, whose live view plays from the
+    moment the page opens: the idle server is measured before anyone connects. A tick is a
+    metric that reached the client."""
     sys.path.insert(0, str(ROOT / "bench"))
     from stclient import StClient
 
@@ -259,10 +260,10 @@ async def floor_tick(port: int, pid: int, seconds: float, windows: int):
     await asyncio.sleep(3)
     per_tick = []
     for _ in range(windows):
-        n0 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        n0 = c.elements_in["metric"]
         c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
         await asyncio.sleep(seconds / windows)
-        n1 = sum(1 for r in c.runs if r.is_fragment and r.delivered)
+        n1 = c.elements_in["metric"]
         used, wall = proc_cpu_seconds(pid) - c0, time.perf_counter() - t0
         per_tick.append((used - idle * wall) / max(1, n1 - n0) * 1e3)
     await c.close()
@@ -492,7 +493,7 @@ def part_2_3(args, rounds: int, parts: set[int]) -> None:
               f"{statistics.median(idle) * 1e3:.0f} ms/s subtracted) | baseline the {SPEED} "
               f"steps alone {base:.2f} ms | ratio {spread([t / base for t in per_tick])}")
         print(f"   delivered ticks/s {spread(per_s)}, training steps/s {spread(rate)}")
-        print(f"   the floor: an empty live fragment (bench/floor_app.py, one metric) "
+        print(f"   the floor: an empty live view (bench/floor_app.py, one metric) "
               f"{spread(floor)} ms + {SPEED} steps of the bare PyTorch loop {bare:.2f} ms = "
               f"{lowest:.2f} ms | ratio tick/floor {spread([t / lowest for t in per_tick])}")
 

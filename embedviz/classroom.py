@@ -30,8 +30,8 @@ of it): their messages are sent outside their thread, so it says little about a 
 Both costs are averages over about ``1 / WEIGHT`` windows (ten seconds): a burst moves them
 little.
 
-**An interval changes only when it must, or when it is worth it.** Each change costs a run of
-the whole page. The interval goes up at once when the class needs it; it comes down only when
+**An interval changes only when it must, or when it is worth it.** A picture whose pace flips
+back and forth is restless to watch. The interval goes up at once when the class needs it; it comes down only when
 the lower one fits in ``COME_DOWN_MARGIN`` of the budget and the view has kept its interval for
 ``HOLD_SECONDS``. So a class whose size or cost wobbles never flips back and forth, and a burst
 (thirty students loading the page at once) does not leave the class slow for the rest of the
@@ -186,7 +186,7 @@ class LiveRegistry:
             calm = pace_for(n, wanted_steps_per_tick, tick_cost, step_cost,
                             budget=SERVER_BUDGET * COME_DOWN_MARGIN)
             if now - since >= HOLD_SECONDS and calm.interval < current_interval:
-                pace = calm  # worth a run of the whole page
+                pace = calm  # held long enough, with room to spare: come down
             else:
                 pace = _at_interval(pace, current_interval)
         with self._lock:
@@ -233,8 +233,8 @@ class LiveRegistry:
         """``session`` opened (or reran) the live page: it will likely press Play soon.
 
         Counting these students before they play lets the first Play of a class get the
-        pace of the whole class, instead of every student's interval changing (each change
-        costs a run of the whole page) as classmates press Play one after the other."""
+        pace of the whole class, instead of every student's interval changing as classmates
+        press Play one after the other."""
         now = self._clock() if now is None else now
         with self._lock:
             self._opened[session] = now

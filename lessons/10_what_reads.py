@@ -156,7 +156,7 @@ def play_controls(trainer: rd.ReaderTrainer) -> None:
                f"training reviews; {len(trainer.vocab)} words × {trainer.config.dim} numbers.")
     if playing:
         state.setdefault("read__interval", TICK_SECONDS)
-    st.fragment(run_every=state["read__interval"] if playing else None)(live_view)()
+    live.show_live("read", live_view)
 
 
 def token_table(enc: rd.ReviewSentence) -> pd.DataFrame:

@@ -354,8 +354,9 @@ def live_view() -> None:
     """Redrawn every tick while playing: train, then draw what changed.
 
     The server sets the pace (``ui.live``): with many students playing, the picture refreshes
-    less often and each refresh trains more steps. When the interval must change, the whole
-    page runs again, which declares this fragment with the new ``run_every``."""
+    less often and each refresh trains more steps; the loop of ``live.show_live`` takes a new
+    interval at its next refresh. While playing the map is not selectable (``show_chart``):
+    a point clicked once paused studies that word."""
     trainer = state["train_trainer"]
     if state.pop("train__clicked", False):
         st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
@@ -412,7 +413,7 @@ if trainer.diverged:
     st.error(trainer.message)
 if playing:
     state.setdefault("train__interval", TICK_SECONDS)
-st.fragment(run_every=state["train__interval"] if playing else None)(live_view)()
+live.show_live("train", live_view, one_element=True)  # its one chart, replaced in place
 basis_now = state["train__basis"]
 if basis_now.raw:
     st.caption("The dimension is 2, so the map shows the table's raw coordinates: no "

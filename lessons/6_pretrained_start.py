@@ -186,7 +186,7 @@ def live_view() -> None:
 
 if playing:
     state.setdefault("pre__interval", TICK_SECONDS)
-st.fragment(run_every=state["pre__interval"] if playing else None)(live_view)()
+live.show_live("pre", live_view)
 st.caption(
     f"{len(task.train.sentences):,} training and {n_val:,} validation sentences (seeded, "
     f"stratified). Solid lines: validation, never trained on; dashed: every training sentence; "

@@ -270,7 +270,7 @@ def live_view() -> None:
 
 if playing:
     state.setdefault("pos__interval", TICK_SECONDS)
-st.fragment(run_every=state["pos__interval"] if playing else None)(live_view)()
+live.show_live("pos", live_view)
 
 # ---- 4. What the positions look like ---------------------------------------------------------
 st.header("4 · Which positions look alike? PE · PEᵀ")

@@ -1,11 +1,15 @@
 """Live views (Play) that share the server fairly: see ``embedviz/classroom.py``.
 
 A page that trains while playing keeps ``{prefix}__playing`` and ``{prefix}__interval`` in
-session state, declares its fragment with ``run_every=state[f"{prefix}__interval"]`` and
-decorates it with :func:`in_turn` (one refresh at a time per server), starts each fragment run
-with :func:`train_tick` (the server's pace, the steps, divergence) and ends it with
-:func:`end_tick` (the refresh counted, the busy-server line), and calls :func:`stop_live` when
-the student pauses.
+session state and draws its view with :func:`show_live`. The view is decorated with
+:func:`in_turn` (one refresh at a time per server), starts each refresh with
+:func:`train_tick` (the server's pace, the steps, divergence), ends it with :func:`end_tick`
+(the refresh counted, the busy-server line), keys its charts with :func:`chart_key`, and the
+page calls :func:`stop_live` when the student pauses.
+
+While playing, one run of the view's fragment redraws it in place every interval
+(:func:`show_live`): a refresh costs the server the view's own work only, not a new script
+run (the browser's rerun message, a script thread, the session and run messages).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +26,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from embedviz.classroom import REGISTRY, TORCH_TURN, Pace, pace_for
+
+MAX_PLAY_SECONDS = 600.0  # Play pauses by itself after ten minutes (a forgotten tab)
+WAKE_EVERY = 0.05  # s: between refreshes, how often the loop looks for a click's rerun
 
 
 def _session_id() -> str:
@@ -59,21 +67,22 @@ def cpu_clock() -> float:
     return time.thread_time()
 
 
-def pace_caption(pace: Pace) -> None:
-    """One line for the student when the server is busy (nothing when it is not)."""
+def pace_line(pace: Pace) -> str:
+    """One line for the student when the server is busy ("" when it is not)."""
     if pace.live_views <= 1 or (pace.interval <= 0.5 and not pace.slowed):
-        return
+        return ""
     speed = (f"training runs at {pace.steps_per_second:.0f} steps/s instead of "
              f"{pace.wanted_steps_per_second:.0f}" if pace.slowed else
              f"it trains {pace.steps_per_tick} steps per refresh, so training keeps its speed")
-    st.caption(f":material/groups: {pace.live_views} students are training on this server: "
-               f"the picture refreshes every {pace.interval:g} s and {speed}.")
+    return (f":material/groups: {pace.live_views} students are training on this server: "
+            f"the picture refreshes every {pace.interval:g} s and {speed}.")
 
 
 @dataclass
 class Tick:
     """One refresh of a live view: its pace (None when paused) and its training."""
 
+    prefix: str
     pace: Pace | None
     steps: int = 0
     step_seconds: float = 0.0  # CPU time of the steps, in this thread
@@ -87,7 +96,7 @@ def model_lock(prefix: str) -> threading.RLock:
 
 
 def in_turn(prefix: str) -> Callable:
-    """Decorator for a live view's fragment: each run (training and drawing) is one turn of the
+    """Decorator for a live view: each refresh (training and drawing) is one turn of the
     server's ``TORCH_TURN``, one live refresh at a time per server.
 
     Many threads doing small pieces of work at once cost the server more than the same work
@@ -106,22 +115,21 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
     """The training part of a live view's refresh, the same on every page that plays.
 
     ``model`` has ``step(k)``, ``diverged``; the page keeps ``{prefix}__playing`` and
-    ``{prefix}__interval`` in session state and declares its fragment with that interval.
-    While playing: ask the server for the pace; if the interval must change, rerun the whole
-    page (which declares the fragment again); train the pace's steps (under the session's
-    :func:`model_lock`); on a blow-up stop playing and rerun the page to show why.
+    ``{prefix}__interval`` in session state and draws the view with :func:`show_live`.
+    While playing: ask the server for the pace and keep its interval (the loop of
+    :func:`show_live` waits that long before the next refresh: no run of the whole page);
+    train the pace's steps (under the session's :func:`model_lock`); on a blow-up stop
+    playing and rerun the page to show why.
     """
     state = st.session_state
     if not state.get(f"{prefix}__playing") or model.diverged:
-        return Tick(None)
+        return Tick(prefix, None)
     pace = live_pace(wanted_steps_per_tick, state.get(f"{prefix}__interval"))
-    if pace.interval != state.get(f"{prefix}__interval"):
-        state[f"{prefix}__interval"] = pace.interval
-        st.rerun()  # the whole page: the fragment's timer takes the new interval
+    state[f"{prefix}__interval"] = pace.interval  # the loop of :func:`show_live` reads it
     start = cpu_clock()
     with model_lock(prefix):
         done = model.step(pace.steps_per_tick)
-    tick = Tick(pace, done, cpu_clock() - start)
+    tick = Tick(prefix, pace, done, cpu_clock() - start)
     if model.diverged:
         state[f"{prefix}__playing"] = False
         stop_live()
@@ -130,12 +138,142 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
 
 
 def end_tick(tick: Tick) -> None:
-    """After the drawing: record the refresh (the server reads what it cost), and say so when
-    the server is busy (at the end of the view, so that nothing optional shifts the charts
-    above it)."""
+    """After the drawing: record the refresh (the server reads what it cost) and keep the
+    busy-server line, which :func:`show_live` writes under the view (so that nothing optional
+    shifts the charts, and a line that did not change is not sent again)."""
     if tick.pace is not None:
         REGISTRY.record(tick.steps, tick.step_seconds)
-        pace_caption(tick.pace)
+        st.session_state[f"{tick.prefix}__pace_line"] = pace_line(tick.pace)
+
+
+# ---------------------------------------------------------------- the live loop
+
+_loop = threading.local()  # .tick: the refresh number of the loop running in this thread
+
+
+def looping() -> bool:
+    """True inside a refresh drawn by the loop of :func:`show_live` (not the first draw)."""
+    return getattr(_loop, "tick", None) is not None
+
+
+def chart_key(key: str) -> str:
+    """A chart's key: a loop draws the same chart once per refresh in one script run, and
+    Streamlit wants each element key once per run, so each refresh gets its own."""
+    return key if not looping() else f"{key}-{_loop.tick}"
+
+
+@contextmanager
+def _in_refresh(n: int | None):
+    _loop.tick = n
+    try:
+        yield
+    finally:
+        _loop.tick = None
+
+
+def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = False) -> None:
+    """Draw the live view ``view`` in a fragment: once, and while playing again every interval.
+
+    The page's run draws it once and declares the fragment with ``run_every`` (the browser's
+    timer). The timer's first run of the fragment then stays: it redraws the view in place
+    every ``{prefix}__interval`` s (read at each refresh, so the server's pace applies at once)
+    until the student clicks anything (Streamlit stops a run for a rerun at its next element;
+    the loop looks for one every ``WAKE_EVERY`` s between refreshes), the view stops playing,
+    the tab closes, or ``MAX_PLAY_SECONDS`` pass. After its first refresh it stops the
+    browser's timer (:func:`_stop_timer`; a rerun the timer sent meanwhile waits: Streamlit
+    does not stop a fragment's run for a rerun of a fragment). Without a browser (AppTest)
+    every run draws once.
+
+    Every message is serialized, hashed and sent by the server: a view that draws exactly one
+    element (``one_element``, lesson 3's chart) replaces it in place, one message a refresh;
+    any other view is drawn in a new container each refresh. The busy-server line of
+    :func:`end_tick` is written under the view, and again only when it changes.
+    """
+    state = st.session_state
+    if state.pop(f"{prefix}__timed_out", False):
+        st.info(f"Play paused by itself after {MAX_PLAY_SECONDS / 60:.0f} minutes, so that a "
+                "forgotten tab does not keep the server busy. Press Play to go on.")
+    playing = bool(state.get(f"{prefix}__playing"))
+    page_run = True  # False once the page's run has drawn the view: later runs are the timer's
+
+    def live_view() -> None:
+        main, line = st.empty(), st.empty()  # the same layout once or in a loop
+        shown = None
+
+        def refresh(n: int | None) -> None:
+            nonlocal shown
+            with (main if one_element else main.container()), _in_refresh(n):
+                view()
+            text = state.get(f"{prefix}__pace_line", "") if state.get(f"{prefix}__playing") else ""
+            if text != shown:
+                line.caption(text) if text else line.empty()
+                shown = text
+
+        if not (playing and state.get(f"{prefix}__playing")) or page_run or not _has_browser():
+            refresh(None)
+            return
+        n, until = 0, time.monotonic() + MAX_PLAY_SECONDS
+        while state.get(f"{prefix}__playing"):
+            started = time.monotonic()
+            refresh(n)
+            if n == 0:
+                _stop_timer()  # the loop keeps the time now
+            n += 1
+            if started > until:
+                pause(prefix)
+                state[f"{prefix}__timed_out"] = True
+                st.rerun()  # the whole page: Play shows as paused, the timer stops
+            _wait(started + state.get(f"{prefix}__interval", 0.5))
+
+    st.fragment(run_every=state.get(f"{prefix}__interval") if playing else None)(live_view)()
+    page_run = False
+
+
+def _stop_timer() -> None:
+    """Tell the browser to stop this fragment's timer (the ``stop_auto_rerun`` message Streamlit
+    itself sends for a fragment that is gone). Its reruns would only wait in the server, but
+    each costs a message, and the timer keeps the interval Play started with while the loop
+    follows the server's pace: sixty students at a 2.5-s refresh would send 120 a second."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ctx = get_script_run_ctx()
+    ids = list(getattr(ctx, "fragment_ids_this_run", None) or [])
+    if ids:
+        msg = ForwardMsg()
+        msg.stop_auto_rerun.fragment_ids.extend(ids)
+        ctx.enqueue(msg)
+
+
+def _has_browser() -> bool:
+    """False under AppTest (no browser, no timer): each run then draws the view once."""
+    return not st.get_option("global.appTest")
+
+
+def _wait(until: float) -> None:
+    """Sleep until ``until``, waking early when a click's rerun (or a stop) is waiting."""
+    while (left := until - time.monotonic()) > 0:
+        if rerun_waiting():
+            return
+        time.sleep(min(WAKE_EVERY, left))
+
+
+def rerun_waiting() -> bool:
+    """A rerun that stops this run is waiting: Streamlit acts on it at the next element.
+
+    Streamlit has no public call for this; it reads the run's request queue as the script
+    runner does (``tests/test_sessions.py`` checks it against the installed Streamlit).
+    Unknown internals read as False: then a click waits for the refresh (at most an interval)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils import script_requests as sr
+        requests = get_script_run_ctx().script_requests
+        kind = requests._state
+        if kind == sr.ScriptRequestType.STOP:
+            return True
+        data = requests._rerun_data
+        return kind == sr.ScriptRequestType.RERUN and not sr._fragment_run_should_not_preempt_script(
+            data.fragment_id_queue, data.is_fragment_scoped_rerun)
+    except Exception:  # noqa: BLE001 - a Streamlit without these internals
+        return False
 
 
 def pause(prefix: str) -> None:

@@ -3,10 +3,14 @@ Pause stops it, and nothing breaks on the way."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.browser.conftest import (
+    ROOT,
     SCREENSHOTS,
     chart_number,
     full_page_screenshot,
@@ -68,3 +72,48 @@ def test_play_trains_live_and_pause_stops(page, app_url):
     assert not page.locator('[data-testid="stException"]').count(), server_log_since(mark)
     assert not js_errors(page), js_errors(page)
     full_page_screenshot(page, SCREENSHOTS / "train_live_paused.png")
+
+
+def test_a_playing_view_redraws_in_place_in_one_run_and_pause_stops_it(app_url):
+    """While playing, the live view is redrawn in place by one run of its fragment (not a
+    script run per refresh), started by the browser's timer, which it then stops; Pause ends
+    the run at once; and
+    the numbers are those of an offline Trainer with the same settings. Spoken at the
+    protocol level (bench/stclient.py), as the classroom bench does."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from classroom import Student, offline_check
+    from stclient import StClient
+
+    async def play_then_pause():
+        s = Student("t", 5, "train")
+        c = s.client = StClient(app_url, "t", on_redraw=s.on_redraw)
+        await c.connect()
+        try:
+            await c.load_page("train", "train_seed=5")
+            s.play_sent = time.monotonic()
+            await c.click("train__play")
+            after_play = len(c.runs)
+            deadline = time.monotonic() + 60
+            while len(s.redraws) < 10 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert len(s.redraws) >= 10, "the live view did not redraw while playing"
+            fragment_runs = [r for r in c.runs[after_play:] if r.is_fragment]
+            assert len(fragment_runs) == 1 and fragment_runs[0].status is None, \
+                [(r.is_fragment, r.status) for r in c.runs[after_play:]]
+            assert not c.timers and len(c.fragment_reruns_sent) == 1  # the loop stopped the timer
+            steps = [step for _, step, _ in s.redraws]
+            assert steps == sorted(set(steps)), steps  # every redraw a new step, in order
+            paused = await c.click("train__play")
+            assert paused.delivered and c.label_of("train__play") == "▶ Play"
+            n = len(c.redraws)
+            await asyncio.sleep(1.5)
+            assert len(c.redraws) == n, "redraws went on after Pause"
+            assert not c.errors, c.errors
+            return offline_check(s)
+        finally:
+            c.stop_auto_reruns()
+            await c.close()
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
+        check = pool.submit(asyncio.run, play_then_pause()).result()
+    assert "match" in check and "MISMATCH" not in check, check
