@@ -21,7 +21,6 @@ from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
-TICK_SECONDS = 0.5
 PARTS = ["Part 1 · An RNN reads the vectors", "Part 2 · Static vs contextual vectors"]
 DIMS = [2, 3, 4, 5, 8, 16]
 HIDDENS = [2, 4, 8, 16, 32]
@@ -154,8 +153,6 @@ def play_controls(trainer: rd.ReaderTrainer) -> None:
                      help="Steps per refresh (fewer refreshes when the server is busy).", disabled=teacher.locked('read_speed'))
     b5.caption(f"{rd.CELLS[trainer.reader_config.cell]} on {len(trainer.corpus.sentences):,} "
                f"training reviews; {len(trainer.vocab)} words × {trainer.config.dim} numbers.")
-    if playing:
-        state.setdefault("read__interval", TICK_SECONDS)
     live.show_live("read", live_view)
 
 

@@ -411,8 +411,6 @@ def _refit() -> None:
 
 if trainer.diverged:
     st.error(trainer.message)
-if playing:
-    state.setdefault("train__interval", TICK_SECONDS)
 live.show_live("train", live_view, one_element=True)  # its one chart, replaced in place
 basis_now = state["train__basis"]
 if basis_now.raw:

@@ -20,7 +20,6 @@ from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
-TICK_SECONDS = 0.5
 LOOK_AHEAD = 100  # steps the quizzes look into the future
 SHARES = [0.1, 0.3, 1.0]
 HELD_OUT = [0, 2, 4, 6, 8]
@@ -184,8 +183,6 @@ def live_view() -> None:
     live.end_tick(tick)
 
 
-if playing:
-    state.setdefault("pre__interval", TICK_SECONDS)
 live.show_live("pre", live_view)
 st.caption(
     f"{len(task.train.sentences):,} training and {n_val:,} validation sentences (seeded, "

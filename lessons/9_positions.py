@@ -17,7 +17,6 @@ from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
-TICK_SECONDS = 0.5
 MAX_SENTENCE_CHARS = 2_000
 MAX_TOKENS = 64  # tokens of a sentence drawn (the sinusoidal formula would go on forever)
 LOOK_AHEAD = 300  # steps the quiz looks into the future
@@ -268,8 +267,6 @@ def live_view() -> None:
     live.end_tick(tick)
 
 
-if playing:
-    state.setdefault("pos__interval", TICK_SECONDS)
 live.show_live("pos", live_view)
 
 # ---- 4. What the positions look like ---------------------------------------------------------

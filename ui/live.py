@@ -25,7 +25,12 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from embedviz.classroom import REGISTRY, TORCH_TURN, Pace, pace_for
+from embedviz.classroom import BASE_INTERVAL, REGISTRY, TORCH_TURN, Pace, pace_for
+
+try:  # Streamlit's run requests, read between refreshes (see :func:`rerun_waiting`)
+    from streamlit.runtime.scriptrunner_utils import script_requests as _requests
+except ImportError:  # a Streamlit without them: clicks wait for the next refresh
+    _requests = None
 
 MAX_PLAY_SECONDS = 600.0  # Play pauses by itself after ten minutes (a forgotten tab)
 WAKE_EVERY = 0.05  # s: between refreshes, how often the loop looks for a click's rerun
@@ -122,7 +127,11 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
     playing and rerun the page to show why.
     """
     state = st.session_state
-    if not state.get(f"{prefix}__playing") or model.diverged:
+    if not state.get(f"{prefix}__playing"):
+        return Tick(prefix, None)
+    if model.diverged:  # Play pressed on a model that blew up: nothing to train, stop playing
+        state[f"{prefix}__playing"] = False
+        stop_live()
         return Tick(prefix, None)
     pace = live_pace(wanted_steps_per_tick, state.get(f"{prefix}__interval"))
     state[f"{prefix}__interval"] = pace.interval  # the loop of :func:`show_live` reads it
@@ -179,7 +188,7 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
     every ``{prefix}__interval`` s (read at each refresh, so the server's pace applies at once)
     until the student clicks anything (Streamlit stops a run for a rerun at its next element;
     the loop looks for one every ``WAKE_EVERY`` s between refreshes), the view stops playing,
-    the tab closes, or ``MAX_PLAY_SECONDS`` pass. After its first refresh it stops the
+    the tab closes, or ``MAX_PLAY_SECONDS`` pass. Before its first refresh it stops the
     browser's timer (:func:`_stop_timer`; a rerun the timer sent meanwhile waits: Streamlit
     does not stop a fragment's run for a rerun of a fragment). Without a browser (AppTest)
     every run draws once.
@@ -194,6 +203,8 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
         st.info(f"Play paused by itself after {MAX_PLAY_SECONDS / 60:.0f} minutes, so that a "
                 "forgotten tab does not keep the server busy. Press Play to go on.")
     playing = bool(state.get(f"{prefix}__playing"))
+    if playing:
+        state.setdefault(f"{prefix}__interval", BASE_INTERVAL)
     page_run = True  # False once the page's run has drawn the view: later runs are the timer's
 
     def live_view() -> None:
@@ -206,24 +217,26 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
                 view()
             text = state.get(f"{prefix}__pace_line", "") if state.get(f"{prefix}__playing") else ""
             if text != shown:
-                line.caption(text) if text else line.empty()
+                if text:
+                    line.caption(text)
+                else:
+                    line.empty()
                 shown = text
 
-        if not (playing and state.get(f"{prefix}__playing")) or page_run or not _has_browser():
+        if page_run or not state.get(f"{prefix}__playing") or not _has_browser():
             refresh(None)
             return
+        _stop_timer()  # this run keeps the time now
         n, until = 0, time.monotonic() + MAX_PLAY_SECONDS
         while state.get(f"{prefix}__playing"):
             started = time.monotonic()
             refresh(n)
-            if n == 0:
-                _stop_timer()  # the loop keeps the time now
             n += 1
             if started > until:
                 pause(prefix)
                 state[f"{prefix}__timed_out"] = True
                 st.rerun()  # the whole page: Play shows as paused, the timer stops
-            _wait(started + state.get(f"{prefix}__interval", 0.5))
+            _wait(started + state.get(f"{prefix}__interval", BASE_INTERVAL))
 
     st.fragment(run_every=state.get(f"{prefix}__interval") if playing else None)(live_view)()
     page_run = False
@@ -233,7 +246,7 @@ def _stop_timer() -> None:
     """Tell the browser to stop this fragment's timer (the ``stop_auto_rerun`` message Streamlit
     itself sends for a fragment that is gone). Its reruns would only wait in the server, but
     each costs a message, and the timer keeps the interval Play started with while the loop
-    follows the server's pace: sixty students at a 2.5-s refresh would send 120 a second."""
+    follows the server's pace: a class slowed to a longer refresh would send several a refresh."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     ctx = get_script_run_ctx()
@@ -261,17 +274,17 @@ def rerun_waiting() -> bool:
     """A rerun that stops this run is waiting: Streamlit acts on it at the next element.
 
     Streamlit has no public call for this; it reads the run's request queue as the script
-    runner does (``tests/test_sessions.py`` checks it against the installed Streamlit).
+    runner does (``tests/test_live.py`` checks it against the runner's own decision).
     Unknown internals read as False: then a click waits for the refresh (at most an interval)."""
     try:
-        from streamlit.runtime.scriptrunner_utils import script_requests as sr
         requests = get_script_run_ctx().script_requests
         kind = requests._state
-        if kind == sr.ScriptRequestType.STOP:
+        if kind == _requests.ScriptRequestType.STOP:
             return True
         data = requests._rerun_data
-        return kind == sr.ScriptRequestType.RERUN and not sr._fragment_run_should_not_preempt_script(
-            data.fragment_id_queue, data.is_fragment_scoped_rerun)
+        return (kind == _requests.ScriptRequestType.RERUN
+                and not _requests._fragment_run_should_not_preempt_script(
+                    data.fragment_id_queue, data.is_fragment_scoped_rerun))
     except Exception:  # noqa: BLE001 - a Streamlit without these internals
         return False
 
