@@ -1,9 +1,11 @@
 """ui/live.py's live loop reads Streamlit's run requests the way Streamlit's script runner
 does (no server, no timing): between refreshes, the loop stops sleeping exactly when the
-runner would stop the run at its next element."""
+runner would stop the run at its next element, and Streamlit filing a request wakes it."""
 
 from __future__ import annotations
 
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -48,3 +50,43 @@ def test_a_chart_redrawn_by_the_loop_gets_a_key_per_refresh():
     with live._in_refresh(7):
         assert live.chart_key("train__space") == "train__space-7"
     assert not live.looping() and live.chart_key("train__space") == "train__space"
+
+
+def test_between_refreshes_the_loop_sleeps_until_a_request_reaches_its_run(monkeypatch):
+    """No polling: the loop looks again only when Streamlit files a request with the run (a
+    timer's rerun: it sleeps on; a click: it returns), and the filing does what it did."""
+    requests, pristine = ScriptRequests(), ScriptRequests()
+    monkeypatch.setattr(live, "get_script_run_ctx", lambda: SimpleNamespace(script_requests=requests))
+    looks, looked = [], threading.Event()
+    reads = live.rerun_waiting
+
+    def looking() -> bool:
+        looks.append(reads())
+        looked.set()
+        return looks[-1]
+
+    monkeypatch.setattr(live, "rerun_waiting", looking)
+    loop = threading.Thread(target=live._wait, args=(time.monotonic() + 600,), daemon=True)
+    loop.start()
+    assert looked.wait(30) and looks == [False]  # it looked once, then went to sleep
+    looked.clear()
+    assert requests.request_rerun(TIMER) is pristine.request_rerun(TIMER) is True
+    assert looked.wait(30)  # the filing woke it
+    seen = len(looks)
+    loop.join(0.3)  # six looks if it polled every WAKE_EVERY s
+    assert loop.is_alive() and looks[-1] is False  # a timer's rerun does not stop a run
+    assert len(looks) == seen  # and nothing else woke it
+    assert requests.request_rerun_batch([CLICK]) is pristine.request_rerun_batch([CLICK]) is True
+    loop.join(30)
+    assert not loop.is_alive() and looks[-1] is True  # a click's rerun ends the sleep
+    assert requests._rerun_data == pristine._rerun_data  # the same request as without the hook
+    requests.request_stop(), pristine.request_stop()
+    assert requests.request_rerun(CLICK) is pristine.request_rerun(CLICK) is False
+
+
+def test_without_streamlits_request_queue_the_loop_still_sleeps_to_its_time(monkeypatch):
+    monkeypatch.setattr(live, "get_script_run_ctx", lambda: SimpleNamespace())
+    assert live._woken_by_requests() is None
+    until = time.monotonic() + 0.1
+    live._wait(until)
+    assert time.monotonic() >= until

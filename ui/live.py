@@ -33,7 +33,7 @@ except ImportError:  # a Streamlit without them: clicks wait for the next refres
     _requests = None
 
 MAX_PLAY_SECONDS = 600.0  # Play pauses by itself after ten minutes (a forgotten tab)
-WAKE_EVERY = 0.05  # s: between refreshes, how often the loop looks for a click's rerun
+WAKE_EVERY = 0.05  # s: how often the loop looks for a click's rerun if Streamlit cannot wake it
 
 
 def _session_id() -> str:
@@ -187,8 +187,8 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
     timer). The timer's first run of the fragment then stays: it redraws the view in place
     every ``{prefix}__interval`` s (read at each refresh, so the server's pace applies at once)
     until the student clicks anything (Streamlit stops a run for a rerun at its next element;
-    the loop looks for one every ``WAKE_EVERY`` s between refreshes), the view stops playing,
-    the tab closes, or ``MAX_PLAY_SECONDS`` pass. Before its first refresh it stops the
+    between refreshes the loop sleeps until a request reaches the run, :func:`_wait`), the
+    view stops playing, the tab closes, or ``MAX_PLAY_SECONDS`` pass. Before its first refresh it stops the
     browser's timer (:func:`_stop_timer`; a rerun the timer sent meanwhile waits: Streamlit
     does not stop a fragment's run for a rerun of a fragment). Without a browser (AppTest)
     every run draws once.
@@ -263,11 +263,57 @@ def _has_browser() -> bool:
 
 
 def _wait(until: float) -> None:
-    """Sleep until ``until``, waking early when a click's rerun (or a stop) is waiting."""
+    """Sleep until ``until``, waking early when a click's rerun (or a stop) is waiting.
+
+    The loop sleeps once per refresh: Streamlit wakes it when a request is filed with this
+    run (:func:`_woken_by_requests`). A wake-up costs the server about as much CPU as drawing
+    a small element, so looking every ``WAKE_EVERY`` s (what it does if that hook is missing)
+    would cost a refresh ten of them."""
+    woken = _woken_by_requests()
     while (left := until - time.monotonic()) > 0:
+        if woken is not None:
+            woken.clear()  # before looking: a request filed from here on sets it again
         if rerun_waiting():
             return
-        time.sleep(min(WAKE_EVERY, left))
+        if woken is None:
+            time.sleep(min(WAKE_EVERY, left))
+        else:
+            woken.wait(left)
+
+
+_FILING = ("request_rerun", "request_rerun_batch", "request_stop")  # how requests reach a run
+
+
+def _woken_by_requests() -> threading.Event | None:
+    """An event set each time Streamlit files a request with this run (a rerun, a stop), or
+    None (then the loop looks every ``WAKE_EVERY`` s).
+
+    Streamlit has no public hook for it: the run's request queue (``ScriptRequests``, the one
+    object through which the server asks a run to rerun or stop) gets its three filing methods
+    wrapped, on this run's instance only, so that each also sets the event after doing exactly
+    what it did (``tests/test_live.py`` checks both)."""
+    try:
+        requests = get_script_run_ctx().script_requests
+        event = getattr(requests, "_embedviz_filed", None)
+        if event is None:
+            methods = [getattr(requests, name) for name in _FILING]
+            event = threading.Event()
+            for name, method in zip(_FILING, methods):
+                setattr(requests, name, _then_set(method, event))
+            requests._embedviz_filed = event
+        return event
+    except AttributeError:  # a Streamlit whose runs are asked differently
+        return None
+
+
+def _then_set(method: Callable, event: threading.Event) -> Callable:
+    @functools.wraps(method)
+    def filed(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        finally:
+            event.set()
+    return filed
 
 
 def rerun_waiting() -> bool:
