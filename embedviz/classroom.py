@@ -8,12 +8,13 @@ second, its redraws plus its training:
 
 where ``tick_cost`` is everything the server does for one redraw except the training (our
 figures, Streamlit's script run, its marshalling and sending, in every thread) and
-``step_cost`` one training step. The browser's timer fires every ``interval`` seconds whether
-or not the last run has finished, and Streamlit drops the output of a fragment run that a newer
-one overtakes: a server asked for more than it has keeps training and drawing, and almost
-nothing reaches anyone. So the live views together may use only ``SERVER_BUDGET`` of a core
-(the rest is for page loads, clicks and t-SNE), and as the class grows the pace gives way in
-this order:
+``step_cost`` one training step. A server asked for more than it has falls behind every
+student at once: each refresh arrives later than the page promised, and clicks and page loads
+wait behind them. (When each refresh was a run of the fragment on the browser's timer, it was
+worse: Streamlit drops the output of a run that a newer one overtakes, so almost nothing
+reached anyone.) So the live views together may use only ``SERVER_BUDGET`` of a core (the
+rest is for page loads, clicks and t-SNE), and as the class grows the pace gives way in this
+order:
 
 1. the picture refreshes less often (interval 0.5 s up to ``SLOW_INTERVAL``), with more
    steps per refresh so training runs at the speed the student chose;
