@@ -61,7 +61,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 BASE_INTERVAL = 0.5  # seconds between refreshes for a student alone
-INTERVALS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # the steps the pace moves in
+# the steps the pace moves in; 1.4 s, not 1.5: a refresh arrives a little after its interval,
+# and a class that can still be served within 1.5 s between redraws should be
+INTERVALS = (0.5, 0.75, 1.0, 1.25, 1.4, 2.0, 2.5, 3.0)
 SLOW_INTERVAL = 1.0  # refreshes slow down to this before training does
 MAX_INTERVAL = INTERVALS[-1]
 MIN_STEPS_PER_SECOND = 10.0  # training never slows below this while the pace can help it
