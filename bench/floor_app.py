@@ -2,8 +2,8 @@
 
 The live view of every lesson (``ui.live.show_live``) on the same 0.5-s interval as lesson
 3's, playing from the start, that trains nothing and draws one metric. What the server spends
-per tick here is the cost of a refresh itself (the timer's rerun message the server holds, one
-delta in place, sending it), which no live page can go below.
+per tick here is the cost of a refresh itself (the loop waking, one delta replaced in place,
+the message hashed and sent), which no live page can go below.
 Started by the bench as ``streamlit run bench/floor_app.py`` from the repo root (same config).
 """
 

@@ -32,9 +32,9 @@ Both costs are averages over about ``1 / WEIGHT`` windows (ten seconds): a burst
 little.
 
 **An interval changes only when it must, or when it is worth it.** A picture whose pace flips
-back and forth is restless to watch. The interval goes up at once when the class needs it; it comes down only when
-the lower one fits in ``COME_DOWN_MARGIN`` of the budget and the view has kept its interval for
-``HOLD_SECONDS``. So a class whose size or cost wobbles never flips back and forth, and a burst
+back and forth is restless to watch. The interval goes up at once when the class needs it; it
+comes down only when the lower one fits in ``COME_DOWN_MARGIN`` of the budget and the view has
+kept its interval for ``HOLD_SECONDS``. So a class whose size or cost wobbles never flips back and forth, and a burst
 (thirty students loading the page at once) does not leave the class slow for the rest of the
 lesson.
 
@@ -61,8 +61,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 BASE_INTERVAL = 0.5  # seconds between refreshes for a student alone
-# the steps the pace moves in; 1.4 s, not 1.5: a refresh arrives a little after its interval,
-# and a class that can still be served within 1.5 s between redraws should be
+# The steps the pace moves in. 1.4 s, not 1.5: a refresh arrives a little after its interval,
+# so at 1.5 s a class would miss "a redraw at least every 1.5 s" even when the server could
+# still keep it.
 INTERVALS = (0.5, 0.75, 1.0, 1.25, 1.4, 2.0, 2.5, 3.0)
 SLOW_INTERVAL = 1.0  # refreshes slow down to this before training does
 MAX_INTERVAL = INTERVALS[-1]

@@ -188,10 +188,10 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
     every ``{prefix}__interval`` s (read at each refresh, so the server's pace applies at once)
     until the student clicks anything (Streamlit stops a run for a rerun at its next element;
     between refreshes the loop sleeps until a request reaches the run, :func:`_wait`), the
-    view stops playing, the tab closes, or ``MAX_PLAY_SECONDS`` pass. Before its first refresh it stops the
-    browser's timer (:func:`_stop_timer`; a rerun the timer sent meanwhile waits: Streamlit
-    does not stop a fragment's run for a rerun of a fragment). Without a browser (AppTest)
-    every run draws once.
+    view stops playing, the tab closes, or ``MAX_PLAY_SECONDS`` pass. Before its first
+    refresh it stops the browser's timer (:func:`_stop_timer`; a rerun the timer sent
+    meanwhile waits: Streamlit does not stop a fragment's run for a rerun of a fragment).
+    Without a browser (AppTest) every run draws once.
 
     Every message is serialized, hashed and sent by the server: a view that draws exactly one
     element (``one_element``, lesson 3's chart) replaces it in place, one message a refresh;
