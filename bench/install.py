@@ -3,6 +3,7 @@
     python bench/install.py                    dry runs and full installs, 1 round
     python bench/install.py --rounds 3         3 interleaved rounds (min/median/max)
     python bench/install.py --dry-run-only     resolution only (no wheel is installed)
+    python bench/install.py --full-only        full installs only
     python bench/install.py --baseline REV     today's figures against REV's requirements.txt
                                                (default: the parent of the commit that made
                                                torch's pin installable from PyPI)
@@ -64,7 +65,7 @@ def _run_once(variant: str, requirements: Path, dry_run: bool, python: str) -> d
         report = Path(tmp) / "report.json"
         cmd = [*pip, "install", "-q", "-r", str(requirements)]
         if dry_run:
-            cmd[3:3] = ["--dry-run", "--ignore-installed", "--report", str(report)]
+            cmd += ["--dry-run", "--ignore-installed", "--report", str(report)]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=_env(variant), capture_output=True, text=True, cwd=tmp)
         seconds = time.perf_counter() - t0
@@ -112,7 +113,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--dry-run-only", action="store_true")
-    ap.add_argument("--no-full", action="store_true", help="same as --dry-run-only")
+    ap.add_argument("--full-only", action="store_true", help="full installs only, no dry runs")
     ap.add_argument("--baseline", default=DEFAULT_BASELINE)
     ap.add_argument("--variants", default="baseline,local,pypi-only")
     ap.add_argument("--python", default=shutil.which("python3.11") or sys.executable)
@@ -126,7 +127,7 @@ def main() -> int:
             capture_output=True, text=True).stdout)
         reqs = {"baseline": base_req, "local": ROOT / "requirements.txt",
                 "pypi-only": ROOT / "requirements.txt"}
-        modes = [True] if (args.dry_run_only or args.no_full) else [True, False]
+        modes = [True] if args.dry_run_only else [False] if args.full_only else [True, False]
         print(f"python: {args.python}; baseline: {args.baseline}:requirements.txt; "
               f"rounds: {args.rounds}; disk free: "
               f"{shutil.disk_usage(tempfile.gettempdir()).free / 1e9:.0f} GB")
