@@ -20,7 +20,7 @@ HOME_FILE = "lessons/0_home.py"  # the "Start here" page: not a lesson, so not i
 class Lesson:
     number: int
     title: str  # what the sidebar and the links say after "N · "
-    url_path: str  # the page's address: /words; also the prefix of its widgets' URL keys
+    url_path: str  # the page's address: /words
     file: str  # relative to the repository root: lessons/<number>_<name>.py
     icon: str  # a Material Symbols name, as st.Page takes it
     question: str  # the question the lesson answers, on the home page and in the README
