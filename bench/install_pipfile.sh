@@ -30,9 +30,9 @@ ln -s "$wheel" "$tmp/index/torch/"
 port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$py" -m http.server "$port" --bind 127.0.0.1 --directory "$tmp/index" >"$tmp/http.log" 2>&1 &
 server=$!
-sed -e "s#https://download.pytorch.org/whl/cpu#http://127.0.0.1:$port/#" \
-    -e '/name = "pytorch-cpu"/{n;n;s/verify_ssl = true/verify_ssl = false/}' \
-    "$repo/Pipfile" >"$tmp/project/Pipfile"
+# (Two passes: lines read by `n` skip the other expressions.) The stand-in is plain http.
+sed -e '/name = "pytorch-cpu"/{n;n;s/verify_ssl = true/verify_ssl = false/}' "$repo/Pipfile" \
+  | sed -e "s#https://download.pytorch.org/whl/cpu#http://127.0.0.1:$port/#" >"$tmp/project/Pipfile"
 grep -q "127.0.0.1:$port" "$tmp/project/Pipfile" || { echo "install_pipfile.sh: index not replaced" >&2; exit 1; }
 
 "$py" -m venv "$tmp/pipenv-venv"
