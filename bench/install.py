@@ -139,8 +139,10 @@ def main() -> int:
                 for v in order:
                     res = _run_once(v if v != "baseline" else "local", reqs[v], dry, args.python)
                     runs[v].append(res)
+                    size = (f"  venv {res['venv_bytes'] / 1e9:.2f} GB, CUDA libraries "
+                            f"{res['cuda_bytes'] / 1e9:.2f} GB" if "venv_bytes" in res else "")
                     print(f"    round {r + 1} {v:<10} {'ok' if res['ok'] else 'FAILED'} "
-                          f"{res['seconds']:.1f} s", file=sys.stderr, flush=True)
+                          f"{res['seconds']:.1f} s{size}", file=sys.stderr, flush=True)
             print(("pip install --dry-run -r requirements.txt" if dry else
                    "pip install -r requirements.txt (full install)") + ", fresh venv:")
             base = [r["seconds"] for r in runs.get("baseline", []) if r["ok"]]
