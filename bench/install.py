@@ -4,6 +4,8 @@
     python bench/install.py --rounds 3         3 interleaved rounds (min/median/max)
     python bench/install.py --dry-run-only     resolution only (no wheel is installed)
     python bench/install.py --full-only        full installs only
+    python bench/install.py --side-by-side     baseline and local dry runs at the same time,
+                                               and whether they install the same files
     python bench/install.py --baseline REV     today's figures against REV's requirements.txt
                                                (default: the parent of the commit that made
                                                torch's pin installable from PyPI)
@@ -76,6 +78,7 @@ def _run_once(variant: str, requirements: Path, dry_run: bool, python: str) -> d
         if dry_run:
             items = json.loads(report.read_text())["install"]
             names = [f"{i['metadata']['name']}=={i['metadata']['version']}" for i in items]
+            result["files"] = sorted(i["download_info"]["url"] for i in items)
         else:
             listed = subprocess.run([*pip, "list", "--format=freeze"], capture_output=True,
                                     text=True, check=True, env=_env(variant)).stdout.split()
@@ -89,6 +92,19 @@ def _run_once(variant: str, requirements: Path, dry_run: bool, python: str) -> d
         result["torch"] = next((n for n in names if n.lower().startswith("torch==")), None)
         result["cuda"] = sorted(n for n in names if n.lower().startswith(CUDA_PREFIXES))
         return result
+
+
+def _download_mb(urls: list[str]) -> float:
+    """Size of these files (HEAD requests to where pip would download them), in MB."""
+    import urllib.request  # noqa: PLC0415
+    total = 0
+    for url in urls:
+        if url.startswith("file:"):
+            total += Path(urllib.request.url2pathname(url[5:])).stat().st_size
+            continue
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as r:
+            total += int(r.headers["Content-Length"])
+    return total / 1e6
 
 
 def _summary(label: str, runs: list[dict], base_median: float | None) -> None:
@@ -114,6 +130,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--dry-run-only", action="store_true")
     ap.add_argument("--full-only", action="store_true", help="full installs only, no dry runs")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="dry runs of baseline and local at the same time (same machine load), "
+                         "and whether they would install the same files")
     ap.add_argument("--baseline", default=DEFAULT_BASELINE)
     ap.add_argument("--variants", default="baseline,local,pypi-only")
     ap.add_argument("--python", default=shutil.which("python3.11") or sys.executable)
@@ -127,6 +146,19 @@ def main() -> int:
             capture_output=True, text=True).stdout)
         reqs = {"baseline": base_req, "local": ROOT / "requirements.txt",
                 "pypi-only": ROOT / "requirements.txt"}
+        if args.side_by_side:
+            from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+            for r in range(args.rounds):
+                with ThreadPoolExecutor(2) as pool:
+                    futs = {v: pool.submit(_run_once, "local", reqs[v], True, args.python)
+                            for v in ("baseline", "local")}
+                    res = {v: f.result() for v, f in futs.items()}
+                b, n = res["baseline"], res["local"]
+                print(f"side by side, round {r + 1}: baseline {b['seconds']:.1f} s, local "
+                      f"{n['seconds']:.1f} s, ratio {n['seconds'] / b['seconds']:.2f}; same "
+                      f"files to install: {b.get('files') == n.get('files')} "
+                      f"({len(n.get('files', []))} files, torch {n.get('torch')})")
+            return 0
         modes = [True] if args.dry_run_only else [False] if args.full_only else [True, False]
         print(f"python: {args.python}; baseline: {args.baseline}:requirements.txt; "
               f"rounds: {args.rounds}; disk free: "
@@ -153,6 +185,12 @@ def main() -> int:
                 ok = [r for r in runs[v] if r["ok"]]
                 if ok and ok[-1]["cuda"]:
                     print(f"    {v}: CUDA packages: {' '.join(ok[-1]['cuda'])}")
+                if dry and ok and ok[-1].get("files"):
+                    files = ok[-1]["files"]
+                    heavy = [u for u in files if Path(u.split("#")[0]).name.lower().startswith(
+                        ("torch-", "nvidia", "triton", "cuda"))]
+                    print(f"    {v}: download {_download_mb(files):,.0f} MB in all, of which "
+                          f"torch and CUDA wheels {_download_mb(heavy):,.0f} MB")
     return 0
 
 
