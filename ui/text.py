@@ -18,10 +18,11 @@ from embedviz.text import cap_text
 
 WORD_JOINER = "\u2060"  # invisible and zero-width: breaks patterns a backslash cannot
 
-# Every ASCII punctuation character: CommonMark lets a backslash escape each of them, so
-# none can start emphasis, a link, an image, code, HTML, an entity, a directive
-# (":red[...]"), LaTeX ("$...$"), a table cell, a heading, a list or a quote.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# The ASCII punctuation that means something to Streamlit's Markdown (CommonMark lets a
+# backslash escape any of it): escaped, none can start emphasis, a link, an image, code,
+# HTML, an entity, a directive (":red[...]"), LaTeX ("$...$"), a table cell, a heading, a
+# list or a quote. The rest (, ; ? ' " % = / @ ^) is inert on one line and left as is.
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
 # Streamlit also rewrites the *text* left after escapes are read, so these need a break:
 # ":smile:" and ":material/x:" / ":material_x:" and ":streamlit:" (shortcodes after a
 # colon), "https://..." (GFM autolinks), "www.x" and "a@b.c" (autolinks too), and the
@@ -36,7 +37,7 @@ def md_escape(text: object) -> str:
     """``text`` as Markdown that Streamlit shows exactly as typed, on one line.
 
     Line breaks become spaces (a pasted text cannot start a heading, list, table or code
-    block); every ASCII punctuation character is backslash-escaped; an invisible word
+    block); every Markdown punctuation character is backslash-escaped; an invisible word
     joiner (U+2060) breaks the patterns Streamlit rewrites after escaping (emoji and icon
     shortcodes, autolinked URLs and e-mail addresses, typographic arrows).
     """
