@@ -152,14 +152,18 @@ def report_bad_link_values(first: FirstValues | None) -> None:
     unknown = [k for k in first.before if k not in skip and k not in st.session_state
                and not k.startswith("_")]
     parts = [_not_allowed(k, v, fixed) for k, v, fixed in bad]
-    parts += [f"{md_code(k[:40])} is not a setting of this page" for k in unknown[:5]]
+    parts += [f"{md_code(_cut(k))} is not a setting of this page" for k in unknown[:5]]
     if parts:
         _warn(first.line, parts)
 
 
 def _not_allowed(key: str, value: str, fixed: str | None) -> str:
-    return (f"{md_code(f'{key[:40]}={value[:40]}')} is not a value this page allows"
-            + (f" (using {md_code(fixed[:40])})" if fixed else " (using the default)"))
+    return (f"{md_code(f'{_cut(key)}={_cut(value)}')} is not a value this page allows"
+            + (f" (using {md_code(_cut(fixed))})" if fixed else " (using the default)"))
+
+
+def _cut(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _warn(line, parts: list[str]) -> None:
