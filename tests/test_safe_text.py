@@ -141,3 +141,18 @@ def test_a_code_span_shows_its_text_literally(text):
     shown = page.text.rstrip("\n").replace(WORD_JOINER, "")
     assert shown == text or not (text.strip() or shown.strip())
     assert ":material/" not in page.text  # Streamlit rewrites it even inside code
+
+
+def test_lesson_10s_hover_shows_a_students_sentence_as_text():
+    """Plotly renders <a href>, <b> and <span style> in hover text: a sentence is escaped."""
+    import numpy as np
+
+    from embedviz.figures.readers import occurrences_scatter
+
+    sentence = '<a href="https://evil.example">bank</a> <b>x</b> <span style="color:red">y</span>'
+    fig = occurrences_scatter(np.zeros((1, 2)), ["S1"], [""], None, [sentence], "t")
+    shown = fig.data[0].customdata[0]
+    assert "<" not in shown and ">" not in shown
+    import html
+
+    assert html.unescape(shown) == sentence  # Plotly decodes the entities: shown literally
