@@ -131,7 +131,10 @@ def _hide_locked_controls() -> None:
     hidden = sorted(lockable_keys() - _allowed())
     if hidden:
         selectors = ", ".join(f".st-key-{k}" for k in hidden)
-        st.html(f"<style>{selectors} {{ display: none !important; }}</style>")
+        # ...and an expander left with nothing but hidden controls (no empty box)
+        empty = ('[data-testid="stExpander"]:not(:has([data-testid="stElementContainer"]'
+                 f':not({selectors})))')
+        st.html(f"<style>{selectors}, {empty} {{ display: none !important; }}</style>")
 
 
 def report_bad_link_values(first: FirstValues | None) -> None:

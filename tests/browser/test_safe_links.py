@@ -125,3 +125,13 @@ def test_lesson_10s_quiz_options_are_shown_as_text(page, app_url):
     text = quiz.inner_text().replace(WJ, "")
     assert "__movie__" in text or "_not_" in text, text
     assert quiz.locator("strong, em").count() == 0
+
+
+def test_an_expander_left_with_only_locked_controls_is_hidden(page, app_url):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    goto(page, app_url, "words", {"lock": "1", "allow": "words_sentence"})
+    page.screenshot(path=str(SCREENSHOTS / "locked-words-1024x768.png"))
+    settings = page.locator(f"{MAIN} [data-testid='stExpander']").filter(
+        has_text="Settings of the embedding layer")
+    assert settings.count() == 1 and not settings.is_visible()
+    assert page.locator(".st-key-words_sentence").is_visible()
