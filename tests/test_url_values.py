@@ -10,16 +10,17 @@ listed here.
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
-from tests.apptest_helpers import APP, assert_clean
+from embedviz import lessons
+from tests.apptest_helpers import assert_clean
 from tests.test_teacher import open_with, warnings
 from ui.page_widgets import declared_widgets, number_keys
 
-ROUTES = dict(re.findall(r'st\.Page\("lessons/([^"]+)".*?url_path="([^"]+)"', APP.read_text()))
+ROUTES = {Path(lesson.file).name: lesson.url_path for lesson in lessons.LESSONS}
 SHOWN_WITH = {"space_seed": {"space_method": "t-SNE"}}  # the seed box exists only for t-SNE
 
 BY_PAGE: dict[str, list[str]] = defaultdict(list)
