@@ -97,7 +97,8 @@ def test_a_bad_number_in_a_link_is_named_and_the_page_works(page, app_url):
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
 def test_a_locked_link_hides_what_it_locks(page, app_url, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    goto(page, app_url, "train", {"lock": "1", "allow": "train_lr,train_word", "train_dim": "2"})
+    goto(page, app_url, "train", {"lock": "1", "allow": "train_lr,train_word", "train_dim": "2"},
+         timeout=180)
     page.screenshot(path=str(SCREENSHOTS / f"locked-train-{size[0]}x{size[1]}.png"))
     shown = page.evaluate(DISPLAYED_JS, ["train_lr", "train_word", "train_dim", "train_corpus",
                                          "train_seed", "train_optimizer", "train__play"])
@@ -129,7 +130,7 @@ def test_lesson_10s_quiz_options_are_shown_as_text(page, app_url):
 
 def test_an_expander_left_with_only_locked_controls_is_hidden(page, app_url):
     page.set_viewport_size({"width": 1024, "height": 768})
-    goto(page, app_url, "words", {"lock": "1", "allow": "words_sentence"})
+    goto(page, app_url, "words", {"lock": "1", "allow": "words_sentence"}, timeout=180)
     page.screenshot(path=str(SCREENSHOTS / "locked-words-1024x768.png"))
     settings = page.locator(f"{MAIN} [data-testid='stExpander']").filter(
         has_text="Settings of the embedding layer")
