@@ -29,3 +29,56 @@ gc.freeze()
 # matters for reference cycles; refcounting frees the rest at once, so a higher threshold
 # only lets cyclic garbage wait a little longer (bench/train_tick.py part 3 measures the tick).
 gc.set_threshold(GEN0_THRESHOLD, 20, 10)
+
+
+_started = False
+
+
+def _glove() -> None:
+    from embedviz import pretrained
+
+    pretrained.load_glove()
+
+
+def _minilm() -> None:
+    from embedviz import minilm, subwords
+
+    minilm.load_minilm()
+    subwords.real_table()
+
+
+def _real_tables() -> None:
+    from embedviz import sizes
+
+    sizes.real_tables()
+
+
+# Shared read-only results that take a second or more on a first visit (lessons 5-10): read
+# once in this process as it starts, while no student waits (each is cached where it lives).
+WARM_IN_PROCESS = (_real_tables, _glove, _minilm)
+
+
+def start_up() -> None:
+    """Once per process, as the server starts (``serve.py``'s hook; ``app.py`` calls it too,
+    for a server started with ``streamlit run app.py``): start the heavy shared results a
+    first visit needs (``ui.background.start_up_jobs``: lesson 8's default sweep, lesson 7's
+    merges of its default text) in the worker process, and, in a background thread, read and
+    compress Streamlit's frontend files for ``ui.static_files``."""
+    global _started
+    if _started:
+        return
+    _started = True
+    import threading
+
+    def warm() -> None:
+        from ui import background, static_files
+
+        background.warm(background.start_up_jobs())
+        for step in WARM_IN_PROCESS:  # read-only results shared by every session
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - warming is a head start, never a failure
+                pass
+        static_files.STORE.warm()
+
+    threading.Thread(target=warm, name="embedviz-warm", daemon=True).start()
