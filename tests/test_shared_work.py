@@ -143,3 +143,49 @@ def test_the_worker_process_gives_what_the_library_gives_directly():
     import os
 
     assert worker.pid != os.getpid()
+
+
+def test_a_learned_text_never_waits_for_another_texts_training():
+    """Lesson 7: while one student's long text is being learned (held mid-training here),
+    another student's request for a text already learned returns at once (issue #26: the
+    module lock used to be held across every training)."""
+    from embedviz import subwords
+
+    cached = "the cat sat on the mat. " * 20
+    subwords.bpe_for_text(cached, "characters")
+    subwords.real_table()  # read once before: below, both are answers already computed
+    started, gate = threading.Event(), threading.Event()
+
+    def held(fraction):
+        started.set()
+        assert gate.wait(10)
+
+    long_text = " ".join(f"word{i} other{i % 97} thing{i % 13}" for i in range(3000))
+    trainer = threading.Thread(target=subwords.bpe_for_text,
+                               args=(long_text, "characters", held))
+    trainer.start()
+    try:
+        assert started.wait(30)
+        t = time.monotonic()
+        again = subwords.bpe_for_text(cached, "characters")
+        table = subwords.real_table()  # the real token table has its own lock too
+        assert time.monotonic() - t < 1.0
+        assert again.merges == subwords.bpe_for_text(cached, "characters").merges
+        assert table[0].shape == (30522, 384)
+    finally:
+        gate.set()
+        trainer.join(30)
+
+
+def test_lesson_7s_job_gives_what_the_merge_loop_gives_directly():
+    from embedviz import subwords
+
+    text = subwords.builtin_text("things")
+    job = Work(ThreadWorker()).submit("m", subwords.learn_text, text, "bytes")
+    assert job.wait(60) and job.state == "done", job.error
+    direct = subwords.train_bpe(subwords.word_counts(text),
+                                subwords.BPEConfig("bytes", subwords.MAX_MERGES))
+    assert job.result.bpe.merges == direct.merges and job.result.bpe.vocab == direct.vocab
+    seen, held = subwords.held_out_split(text)
+    assert job.result.trade_off == subwords.trade_off(text, "bytes")
+    assert job.fraction == 1.0
