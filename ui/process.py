@@ -56,6 +56,20 @@ def _real_tables() -> None:
 # Shared read-only results that take a second or more on a first visit (lessons 5-10): read
 # once in this process as it starts, while no student waits (each is cached where it lives).
 WARM_IN_PROCESS = (_real_tables, _glove, _minilm)
+QUIET_SHARE = 0.3  # of a core: below this for a second, the server is not busy with a class
+
+
+def _wait_until_quiet(longest: float = 300.0, window: float = 1.0) -> None:
+    """Sleep until this process used under ``QUIET_SHARE`` of a core for ``window`` s (all
+    its threads: page runs, live views), or ``longest`` s passed."""
+    import time
+
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = time.process_time()
+        time.sleep(window)
+        if time.process_time() - before < QUIET_SHARE * window:
+            return
 
 
 def start_up() -> None:
@@ -73,12 +87,13 @@ def start_up() -> None:
     def warm() -> None:
         from ui import background, static_files
 
-        background.warm(background.start_up_jobs())
-        for step in WARM_IN_PROCESS:  # read-only results shared by every session
+        static_files.STORE.warm()  # zlib lets go of the GIL while it compresses
+        background.warm(background.start_up_jobs())  # in the worker process: the other core
+        for step in WARM_IN_PROCESS:  # read-only results shared by every session, each
+            _wait_until_quiet()  # when no class is arriving (they hold the GIL a while)
             try:
                 step()
             except Exception:  # noqa: BLE001 - warming is a head start, never a failure
                 pass
-        static_files.STORE.warm()
 
     threading.Thread(target=warm, name="embedviz-warm", daemon=True).start()

@@ -70,7 +70,8 @@ class StaticStore:
     def __init__(self, directory: Path = STATIC_DIR) -> None:
         self.directory = directory.resolve()
         self._files: dict[str, StaticFile | None] = {}
-        self._lock = threading.Lock()  # guards the dict only, never a compression
+        self._lock = threading.Lock()  # guards the dicts only, never a compression
+        self._reading: dict[str, threading.Lock] = {}  # a file being read: its own lock
 
     def resolve(self, rel: str) -> Path | None:
         """The file for a URL path below /static/, or None (missing, or outside the dir)."""
@@ -87,13 +88,23 @@ class StaticStore:
             return rel in self._files, self._files.get(rel)
 
     def get(self, rel: str) -> StaticFile | None:
+        """The file, read and compressed by the first caller; a caller asking for the same
+        file meanwhile waits for that one reading (forty students arriving at once ask for
+        the same files), a caller asking for another file does not."""
         with self._lock:
             if rel in self._files:
                 return self._files[rel]
-        path = self.resolve(rel)
-        found = load(path) if path is not None else None  # outside the lock: may run twice
-        with self._lock:
-            return self._files.setdefault(rel, found)
+            reading = self._reading.setdefault(rel, threading.Lock())
+        with reading:
+            with self._lock:
+                if rel in self._files:
+                    return self._files[rel]
+            path = self.resolve(rel)
+            found = load(path) if path is not None else None
+            with self._lock:
+                self._files[rel] = found
+                self._reading.pop(rel, None)
+            return found
 
     def warm(self, suffixes: tuple[str, ...] = (".js", ".css", ".woff2")) -> int:
         """Read and compress every file a page may ask for (a server's start-up)."""
