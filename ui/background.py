@@ -129,4 +129,5 @@ def start_up_jobs() -> list[tuple]:
     """What a first visit needs that takes seconds: started as the server starts."""
     from embedviz import subwords
 
-    return [sweep_job(), merges_job(subwords.builtin_text("python"), "characters")]
+    # the short one first: it is done in a second or two, the sweep takes ten or more
+    return [merges_job(subwords.builtin_text("python"), "characters"), sweep_job()]
