@@ -232,7 +232,6 @@ def tsne_steps(n: int, cfg: projection.TSNEConfig) -> float:
     return n * tsne_iterations(n, cfg) * (TSNE_3D_COST if cfg.dims == 3 else 1)
 
 
-
 def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture | None:
     c = st.columns(4)
     perplexity = c[0].slider("Perplexity", 2, 100, 10, key="space_perplexity", bind=B,
