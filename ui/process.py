@@ -82,6 +82,10 @@ def start_up() -> None:
     if _started:
         return
     _started = True
+    from embedviz import shared_work
+
+    if shared_work.work().worker.inline:  # tests: pages compute in their run, no warming
+        return
     import threading
 
     def warm() -> None:
