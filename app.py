@@ -14,6 +14,7 @@ from ui.guard import guarded
 run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
 
 torch.set_num_threads(1)  # many students share two cores: one thread per session's work
+ui.process.start_up()  # once per process: the heavy shared results start in the background
 
 st.set_page_config(
     page_title="embedviz: embedding layers, live", page_icon="🧮", layout="wide",
