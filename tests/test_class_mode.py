@@ -56,7 +56,7 @@ def test_a_student_joins_and_never_sees_the_teacher_token():
     assert nick == ("<b>Ana</b> " + "x" * 40)[:MAX_NICKNAME]  # the bell: a space; cut
     assert any(nick in t.value for t in student.sidebar.text)  # shown as text, not Markdown
     teacher.toggle(key="class__names").set_value(True).run()
-    assert f"1 joined" in str([c.value for c in teacher.sidebar.caption])
+    assert "1 joined" in str([c.value for c in teacher.sidebar.caption])
     assert any(nick in t.value for t in teacher.sidebar.text)
 
 

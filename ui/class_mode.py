@@ -481,7 +481,8 @@ def poll_figure(labels: list[str], counts: list[int]) -> go.Figure:
     fig.update_layout(height=max(180, 60 + 48 * len(labels)), margin=dict(l=10, r=10, t=10, b=30),
                       font={"size": 18}, xaxis={"dtick": 1 if max(counts, default=0) < 10 else None,
                                                 "rangemode": "tozero", "title": None},
-                      yaxis={"autorange": "reversed", "automargin": True})
+                      yaxis={"autorange": "reversed", "automargin": True,
+                             "type": "category"})  # "48" is an option, not a number
     return fig
 
 
