@@ -154,9 +154,9 @@ def test_a_teacher_and_three_students(browser, app_url):
             # Playwright's wait for a still element may not end (as in the sidebar).
             radio.locator('[role="radiogroup"] label').nth(i % 2).dispatch_event("click")
             send = tab.get_by_role("button", name="Send my answer")
-            wait_until(lambda s=send: s.is_enabled(), 20, "Send to be enabled by a pick", tab)
+            wait_until(lambda s=send: s.is_enabled(), 60, "Send to be enabled by a pick", tab)
             send.dispatch_event("click")
-            wait_until(lambda t=tab: "Your answer is in" in body(t), 20, "the answer to be in", tab)
+            wait_until(lambda t=tab: "Your answer is in" in body(t), 60, "the answer to be in", tab)
         sent = time.monotonic()
         wait_until(lambda: "3 of 3 students answered" in body(teacher), 10,
                    "the teacher's poll to show all three answers", teacher)
