@@ -8,7 +8,7 @@ import torch
 
 import ui.process  # noqa: F401 - once per process: heavy imports, then gc.freeze()
 from embedviz import lessons
-from ui import live, teacher
+from ui import class_mode, live, teacher
 from ui.guard import guarded
 
 run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
@@ -34,10 +34,12 @@ st.session_state["_lessons"] = LESSONS  # the tests find the pages here
 st.session_state["_current_url_path"] = page.url_path  # ui.nav.next_lesson_link reads it
 with st.sidebar:
     teacher.sidebar_switch()
+    class_mode.sidebar()  # issue #29: start or join a class (docs/class-mode.md)
     st.caption(
         "Every setting is in the page's URL: copy the address bar to share exactly this view."
     )
     builder = st.container()
+class_mode.top_of_page()  # a class's messages, the teacher's join screen and race board
 link_problems = st.container()  # above the page: the link's bad values, in one line
 with link_problems:
     first_values = teacher.start_of_run(page.url_path)

@@ -13,7 +13,7 @@ from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
 from embedviz.seeding import MAX_SEED, derived_seed, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
-from ui import BIND, live, teacher
+from ui import BIND, class_mode, live, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -363,6 +363,7 @@ def live_view() -> None:
     tick = live.train_tick("train", trainer, speed)
     hist = trainer.history
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
+    class_mode.report_progress("train", trainer.step_count, acc, {"lr": trainer.config.lr, "batch": trainer.config.batch_size, "dim": trainer.config.dim, "optimizer": trainer.config.optimizer})  # issue #29: the class race
     latest = ("–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}",  # in the chart
               "–" if np.isnan(acc) else f"{acc:.0%}")
 

@@ -26,6 +26,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from embedviz.classroom import BASE_INTERVAL, REGISTRY, TORCH_TURN, Pace, pace_for
+from ui import class_mode
 
 try:  # Streamlit's run requests, read between refreshes (see :func:`rerun_waiting`)
     from streamlit.runtime.scriptrunner_utils import script_requests as _requests
@@ -129,6 +130,9 @@ def train_tick(prefix: str, model, wanted_steps_per_tick: int) -> Tick:
     state = st.session_state
     if not state.get(f"{prefix}__playing"):
         return Tick(prefix, None)
+    if not class_mode.play_allowed()[0]:  # issue #29: the teacher paused the class (it says so)
+        pause(prefix)
+        st.rerun()
     if model.diverged:  # Play pressed on a model that blew up: nothing to train, stop playing
         state[f"{prefix}__playing"] = False
         stop_live()

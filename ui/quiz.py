@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 import streamlit as st
 
+from ui import class_mode
 from ui.text import md_escape
 
 
@@ -36,6 +37,9 @@ def predict_then_reveal(
         # shows the old pick; a value set here is sent to the browser, so the new question
         # starts with nothing picked.
         state[f"{key}__choice"] = [] if multi else None
+    if (polled := class_mode.class_poll(key, question, options, correct, explanation, multi=multi,
+                                        format_func=format_func, verdict=_verdict)) is not None:
+        return polled  # issue #29: while a class is on, the question is a class poll
     revealed = state.get(f"{key}__revealed", False)
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal.** {question}")
