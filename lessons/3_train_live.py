@@ -13,7 +13,7 @@ from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
 from embedviz.seeding import MAX_SEED, derived_seed, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
-from ui import BIND, live, teacher
+from ui import BIND, live, live_chart, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -361,6 +361,8 @@ def live_view() -> None:
     if state.pop("train__clicked", False):
         st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
     tick = live.train_tick("train", trainer, speed)
+    live.step_in_url("train_to", trainer.step_count if trainer.reproducible
+                     and trainer.step_count <= MAX_TRAIN_TO else None)  # a reload keeps the run
     hist = trainer.history
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
     latest = ("–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}",  # in the chart
@@ -395,9 +397,7 @@ def live_view() -> None:
 
 def _clicked_word() -> None:
     """A point on the map was clicked: study that word (its neighbours, the question)."""
-    points = (state.get("train__space") or {}).get("selection", {}).get("points") or []
-    word = next((p.get("customdata") for p in points if isinstance(p.get("customdata"), str)),
-                None)
+    word = live_chart.clicked_word("train__space")
     if word in word_options and not teacher.locked("train_word"):
         state["train_word"] = word
         state["train__clicked"] = True
