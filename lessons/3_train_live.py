@@ -27,6 +27,7 @@ REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
 LIVE_HEIGHT = 420  # Play and the whole live view on one screen at 1024 x 768 and 1280 x 720
 MAX_TRAIN_TO = 20_000  # "train to step": about 20 s of one thread at most
+FOLLOW_FIRST = 100  # "Follow the training" refits the view at 100, 200, 400, ... steps
 
 DIMS = [2, 3, 4, 8, 16, 32, 64, 128]
 LRS = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
@@ -324,14 +325,25 @@ speed = v2.select_slider("Speed: steps per refresh", SPEEDS, value=10, key="trai
                          "students train on the server at once (it then trains more steps per "
                          "refresh).", disabled=teacher.locked('train_speed'))
 with view_settings:
-    t1, t2 = st.columns(2)
+    t1, t2, t3 = st.columns(3)
     trails = t1.toggle("Trails", value=True, key="train_trails", bind=BIND,
                        help=f"Lines through the last {TRAIL_SNAPSHOTS} saved positions of each "
                        "word.", disabled=teacher.locked('train_trails'))
     labels = t2.toggle("Words on the points", value=True, key="train_labels", bind=BIND,
                        help="A few words of each kind, the chosen word and its neighbours are "
                        "written on the points; hover any point to see its word.", disabled=teacher.locked('train_labels'))
+    follow = t3.toggle("Follow the training", value=False, key="train_follow", bind=BIND,
+                       help="Refit the map's view as the groups form (at steps "
+                       f"{FOLLOW_FIRST}, {2 * FOLLOW_FIRST}, {4 * FOLLOW_FIRST}, …). Off, "
+                       "the view stays fixed: a point moves only because training moved it.",
+                       disabled=teacher.locked('train_follow'))
 
+
+
+def refit_due(basis, step: int) -> bool:
+    """Following the training, the view is refitted at FOLLOW_FIRST steps and then each time
+    the step has doubled since the last fit: often while the groups form, rarely after."""
+    return not basis.raw and step >= 2 * max(basis.fitted_at, FOLLOW_FIRST // 2)
 
 
 def chance_level() -> float | None:
@@ -370,6 +382,9 @@ def live_view() -> None:
 
     matrix = trainer.last_finite_matrix()  # (vocab, dim)
     basis = state["train__basis"]
+    if follow and refit_due(basis, trainer.step_count):  # the view turns to the new groups
+        basis = state["train__basis"] = fit_fixed_basis(matrix, drawn_rows, trainer.step_count)
+        state["train__half_width"] = None
     points = basis.project(matrix[drawn_rows])  # (words, 2)
     state["train__half_width"] = half = grow_half_width(
         state.get("train__half_width"), points, points[is_labelled])
@@ -419,9 +434,13 @@ if basis_now.raw:
 else:
     c1, c2 = st.columns([3, 1], vertical_alignment="center")  # the button's words whole at 1024 px
     c1.caption(
-        f"The map is a PCA view fitted once, on the table at step {basis_now.fitted_at}, and "
-        "kept fixed: a point moves only because training moved its vector. The axes grow when "
-        "the cloud spreads. Refit once the groups form to turn the view to them.")
+        f"The map is a PCA view fitted on the table at step {basis_now.fitted_at}, and "
+        + ("refitted as training goes on (Follow the training): the whole view turns at each "
+           "refit, so between two refits a point moves only because training moved its vector."
+           if follow else
+           "kept fixed: a point moves only because training moved its vector. The axes grow "
+           "when the cloud spreads. Refit once the groups form to turn the view to them, or "
+           "turn on Follow the training."))
     c2.button("Refit the view", key="train__refit", on_click=_refit,
               icon=":material/center_focus_strong:", width="stretch")
 if chance_level() is None:

@@ -47,14 +47,9 @@ def ink(png: bytes) -> float:
     return float((pixels < 235).mean())
 
 
-SKIPPED_JS = """() => [...document.querySelectorAll('.embedviz-live-chart')]
-  .map(d => Number(d.dataset.skipped || 0)).reduce((a, b) => a + b, 0)"""
-
-
 def sample_while_playing(page, app_url: str, route: str, size=(1280, 720)) -> list[float]:
     """Each photo's ink as a share of the paused chart's, while playing 4× slowed down.
-    Appends to ``page.moved`` whether each photo differs from the one before (the chart
-    moves), and sets ``page.skipped`` (patches the browser could not use, ``ui.chart_feed``)."""
+    Sets ``page.moved``: whether each photo differs from the one before (the chart moves)."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
     goto(page, app_url, route)
     wait_until(lambda: page.evaluate(DRAWN_JS), 60, "the live chart to draw")
@@ -73,7 +68,6 @@ def sample_while_playing(page, app_url: str, route: str, size=(1280, 720)) -> li
             shares.append(ink(shots[-1]) / reference)
             page.wait_for_timeout(EVERY * 1000)
         page.moved = [a != b for a, b in zip(shots, shots[1:])]
-        page.skipped = page.evaluate(SKIPPED_JS)
     finally:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
     page.get_by_role("button", name="❚❚ Pause").click()
@@ -105,7 +99,6 @@ if __name__ == "__main__":  # measure any server: the counts for the issue's not
                 shares = sample_while_playing(tab, url, route, size)
                 print(f"{route} {size[0]}x{size[1]}: {sum(s < BLANK for s in shares)} of "
                       f"{len(shares)} blank; ink shares {[round(s, 2) for s in shares]}; "
-                      f"moved {sum(tab.moved)} of {len(tab.moved)}; patches skipped "
-                      f"{getattr(tab, 'skipped', None)}", flush=True)
+                      f"moved {sum(tab.moved)} of {len(tab.moved)}", flush=True)
                 tab.context.close()
         chromium.close()

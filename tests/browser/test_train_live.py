@@ -125,8 +125,6 @@ def test_a_reload_while_playing_opens_the_model_at_the_step_it_had_reached(page,
     (or the address copied) opens the model there, not at step 0."""
     goto(page, app_url, "train")
     page.get_by_role("button", name="▶ Play").click()
-    page.wait_for_timeout(5000)
-    print("DEBUG", page.url, page.evaluate("() => location.href"), shown_step(page))
     in_url = wait_until(lambda: int(parse_qs(urlparse(page.url).query).get("train_to", ["0"])[0]),
                         60, "the step to reach the address bar while playing")
     assert in_url > 0 and shown_step(page) >= in_url
