@@ -82,6 +82,18 @@ def chart_metrics(spec: str) -> dict[str, str]:
             if str(a.get("name", "")).startswith("metric:")}
 
 
+def live_chart_figure(message: bytes) -> dict:
+    """The figure a live chart's message carries (``ui.live_chart``: ``{"fig": ...}``)."""
+    return json.loads(message)["fig"]
+
+
+def figure_metrics(figure: dict) -> dict[str, str]:
+    """:func:`chart_metrics` of a figure already read."""
+    notes = figure.get("layout", {}).get("annotations", []) or []
+    return {a["name"][len("metric:"):]: a.get("text", "") for a in notes
+            if str(a.get("name", "")).startswith("metric:")}
+
+
 # Element types that hold a widget value (the frontend's widgets that call widgetMgr.set*).
 TRIGGER_WIDGETS = {"button", "download_button"}
 
@@ -204,6 +216,7 @@ class StClient:
         self.elements_in: Counter[str] = Counter()  # new elements received, by kind
         self.charts_in: list[tuple[float, str]] = []  # (time, element id) of every chart
         self._pace_paths: set[tuple[int, ...]] = set()  # where pace lines were drawn
+        self.live_figures: dict[str, dict] = {}  # live chart id -> the figure it shows
         self.ws = None
         self.page_name = ""
         self.page_script_hash = ""
@@ -327,6 +340,11 @@ class StClient:
                 return el.metric.body
         for el in self.elements("plotly_chart"):
             found = chart_metrics(el.plotly_chart.spec).get(label)
+            if found is not None:
+                return found
+        for el in self.elements("bidi_component"):
+            figure = self.live_figures.get(el.bidi_component.id)
+            found = figure_metrics(figure).get(label) if figure else None
             if found is not None:
                 return found
         return None
@@ -532,6 +550,18 @@ class StClient:
                 self.redraws.append((now, numbers))
                 if self.on_redraw:
                     self.on_redraw(self, now, numbers)
+            elif kind == "bidi_component" and el.bidi_component.bytes:  # ui.live_chart
+                chart = el.bidi_component.id
+                figure = live_chart_figure(el.bidi_component.bytes)
+                numbers = figure_metrics(figure)
+                keep = el
+                self.live_figures[chart] = figure
+                if numbers:
+                    run.metrics.update(numbers)
+                    now = time.monotonic()
+                    self.redraws.append((now, numbers))
+                    if self.on_redraw:
+                        self.on_redraw(self, now, numbers)
             elif kind == "markdown" and PACE_LINE in el.markdown.body:
                 self.pace_lines.append((time.monotonic(), el.markdown.body))
                 self._pace_paths.add(path)

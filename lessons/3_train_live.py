@@ -13,7 +13,7 @@ from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
 from embedviz.seeding import MAX_SEED, derived_seed, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
-from ui import BIND, class_mode, live, teacher
+from ui import BIND, class_mode, live, live_chart, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -27,6 +27,7 @@ REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
 LIVE_HEIGHT = 420  # Play and the whole live view on one screen at 1024 x 768 and 1280 x 720
 MAX_TRAIN_TO = 20_000  # "train to step": about 20 s of one thread at most
+FOLLOW_FIRST = 100  # "Follow the training" refits the view at 100, 200, 400, ... steps
 
 DIMS = [2, 3, 4, 8, 16, 32, 64, 128]
 LRS = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
@@ -324,14 +325,25 @@ speed = v2.select_slider("Speed: steps per refresh", SPEEDS, value=10, key="trai
                          "students train on the server at once (it then trains more steps per "
                          "refresh).", disabled=teacher.locked('train_speed'))
 with view_settings:
-    t1, t2 = st.columns(2)
+    t1, t2, t3 = st.columns(3)
     trails = t1.toggle("Trails", value=True, key="train_trails", bind=BIND,
                        help=f"Lines through the last {TRAIL_SNAPSHOTS} saved positions of each "
                        "word.", disabled=teacher.locked('train_trails'))
     labels = t2.toggle("Words on the points", value=True, key="train_labels", bind=BIND,
                        help="A few words of each kind, the chosen word and its neighbours are "
                        "written on the points; hover any point to see its word.", disabled=teacher.locked('train_labels'))
+    follow = t3.toggle("Follow the training", value=False, key="train_follow", bind=BIND,
+                       help="Refit the map's view as the groups form (at steps "
+                       f"{FOLLOW_FIRST}, {2 * FOLLOW_FIRST}, {4 * FOLLOW_FIRST}, …). Off, "
+                       "the view stays fixed: a point moves only because training moved it.",
+                       disabled=teacher.locked('train_follow'))
 
+
+
+def refit_due(basis, step: int) -> bool:
+    """Following the training, the view is refitted at FOLLOW_FIRST steps and then each time
+    the step has doubled since the last fit: often while the groups form, rarely after."""
+    return not basis.raw and step >= 2 * max(basis.fitted_at, FOLLOW_FIRST // 2)
 
 
 def chance_level() -> float | None:
@@ -361,6 +373,8 @@ def live_view() -> None:
     if state.pop("train__clicked", False):
         st.rerun()  # a point was clicked: the whole page, so "Nearest words to" takes it
     tick = live.train_tick("train", trainer, speed)
+    live.step_in_url("train_to", trainer.step_count if trainer.reproducible
+                     and trainer.step_count <= MAX_TRAIN_TO else None)  # a reload keeps the run
     hist = trainer.history
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
     class_mode.report_progress("train", trainer.step_count, acc, {"lr": trainer.config.lr, "batch": trainer.config.batch_size, "dim": trainer.config.dim, "optimizer": trainer.config.optimizer})  # issue #29: the class race
@@ -369,6 +383,9 @@ def live_view() -> None:
 
     matrix = trainer.last_finite_matrix()  # (vocab, dim)
     basis = state["train__basis"]
+    if follow and refit_due(basis, trainer.step_count):  # the view turns to the new groups
+        basis = state["train__basis"] = fit_fixed_basis(matrix, drawn_rows, trainer.step_count)
+        state["train__half_width"] = None
     points = basis.project(matrix[drawn_rows])  # (words, 2)
     state["train__half_width"] = half = grow_half_width(
         state.get("train__half_width"), points, points[is_labelled])
@@ -396,9 +413,7 @@ def live_view() -> None:
 
 def _clicked_word() -> None:
     """A point on the map was clicked: study that word (its neighbours, the question)."""
-    points = (state.get("train__space") or {}).get("selection", {}).get("points") or []
-    word = next((p.get("customdata") for p in points if isinstance(p.get("customdata"), str)),
-                None)
+    word = live_chart.clicked_word("train__space")
     if word in word_options and not teacher.locked("train_word"):
         state["train_word"] = word
         state["train__clicked"] = True
@@ -420,9 +435,13 @@ if basis_now.raw:
 else:
     c1, c2 = st.columns([3, 1], vertical_alignment="center")  # the button's words whole at 1024 px
     c1.caption(
-        f"The map is a PCA view fitted once, on the table at step {basis_now.fitted_at}, and "
-        "kept fixed: a point moves only because training moved its vector. The axes grow when "
-        "the cloud spreads. Refit once the groups form to turn the view to them.")
+        f"The map is a PCA view fitted on the table at step {basis_now.fitted_at}, and "
+        + ("refitted as training goes on (Follow the training): the whole view turns at each "
+           "refit, so between two refits a point moves only because training moved its vector."
+           if follow else
+           "kept fixed: a point moves only because training moved its vector. The axes grow "
+           "when the cloud spreads. Refit once the groups form to turn the view to them, or "
+           "turn on Follow the training."))
     c2.button("Refit the view", key="train__refit", on_click=_refit,
               icon=":material/center_focus_strong:", width="stretch")
 if chance_level() is None:

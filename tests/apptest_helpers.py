@@ -39,13 +39,26 @@ def assert_clean(at: AppTest) -> None:
     assert not friendly, friendly
 
 
-def chart_spec(at: AppTest, key: str) -> dict:
-    """The Plotly figure (as a dict) of the chart whose element key contains ``key``."""
+def chart_specs(at: AppTest) -> list[tuple[str, dict]]:
+    """Every Plotly figure on the page as ``(element id, figure dict)``: the ``st.plotly_chart``
+    ones and the live charts (``ui.live_chart``)."""
     import json
 
-    charts = [c for c in at.get("plotly_chart") if key in (c.proto.id or "")]
+    from ui.live_chart import figure_of
+
+    found = [(c.proto.id or "", json.loads(c.proto.spec)) for c in at.get("plotly_chart")]
+    found += [(c.proto.id or "", figure_of(c.proto.bytes))
+              for c in at.get("bidi_component") if c.proto.bytes]
+    return found
+
+
+def chart_spec(at: AppTest, key: str) -> dict:
+    """The Plotly figure (as a dict) of the chart whose element key contains ``key``."""
+    from ui.live_chart import element_key
+
+    charts = [spec for id_, spec in chart_specs(at) if key in id_ or element_key(key) in id_]
     assert charts, f"no plotly chart with key {key!r} on the page"
-    return json.loads(charts[0].proto.spec)
+    return charts[0]
 
 
 def plotly_array(value):
@@ -66,13 +79,11 @@ def plotly_array(value):
 def metrics(at: AppTest) -> dict[str, str]:
     """The page's numbers by label: its ``st.metric`` values, and the numbers its charts show
     as annotations named ``metric:<label>`` (lesson 3's live view draws them in its chart)."""
-    import json
-
     from embedviz.figures.training import chart_numbers
 
     shown = {m.label: m.value for m in at.metric}
-    for chart in at.get("plotly_chart"):
-        shown.update(chart_numbers(json.loads(chart.proto.spec)))
+    for _, spec in chart_specs(at):
+        shown.update(chart_numbers(spec))
     return shown
 
 

@@ -12,6 +12,7 @@ import pytest
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
 
 from ui import live
+from ui import streamlit_internals as internals
 
 TIMER = RerunData(fragment_id_queue=["live-view"], is_auto_rerun=True)  # the browser's timer
 CLICK = RerunData(query_string="train_seed=3")  # a widget outside the fragment: a full rerun
@@ -36,36 +37,55 @@ def test_the_loop_wakes_exactly_when_streamlit_would_stop_the_run(monkeypatch, c
               "click": (CLICK,), "timer, click": (TIMER, CLICK), "click, timer": (CLICK, TIMER),
               "fragment-scoped": (IN_FRAGMENT,), "stop": (), "timer, stop": (TIMER,)}[case]
     requests = requests_after(*reruns, stop="stop" in case)
-    monkeypatch.setattr(live, "get_script_run_ctx", lambda: SimpleNamespace(script_requests=requests))
+    monkeypatch.setattr(internals, "get_script_run_ctx", lambda: SimpleNamespace(script_requests=requests))
     seen = live.rerun_waiting()
     # what the script runner decides at its next element (this consumes the request)
     assert seen == (requests.on_scriptrunner_yield() is not None), case
     assert seen == (case not in ("nothing", "timer", "timer, timer")), case
 
 
-def test_a_chart_redrawn_by_the_loop_gets_a_key_per_refresh():
-    assert not live.looping() and live.chart_key("train__space") == "train__space"
-    with live._in_refresh(0):
-        assert live.looping() and live.chart_key("train__space") == "train__space-0"
+def test_a_chart_redrawn_by_the_loop_keeps_its_key_when_streamlit_forgets_the_last_one(
+        monkeypatch):
+    forgotten = []
+    monkeypatch.setattr(internals, "forget_key", lambda key: forgotten.append(key) or True)
+    assert not live.looping() and live.chart_key("train--space") == "train--space"
     with live._in_refresh(7):
-        assert live.chart_key("train__space") == "train__space-7"
-    assert not live.looping() and live.chart_key("train__space") == "train__space"
+        assert live.looping() and live.chart_key("train--space") == "train--space"
+    assert forgotten == ["train--space"]  # only a loop's refresh forgets the last one
+    monkeypatch.setattr(internals, "forget_key", lambda key: False)  # a Streamlit that cannot
+    with live._in_refresh(7):
+        assert live.chart_key("train--space") == "train--space-7"  # a key per refresh
+
+
+def test_the_step_reaches_the_url_only_from_a_playing_loop():
+    with live._in_refresh(None):  # the page's own draw: the URL is the page's business
+        live.step_in_url("train_to", 120)
+        assert live.in_view() and live.url_values() is None
+    with live._in_refresh(3):
+        assert live.url_values() is None
+        live.step_in_url("train_to", 120)
+        assert live.url_values() == {"train_to": 120}
+        live.step_in_url("train_to", None)  # a run its link cannot rebuild
+        assert live.url_values() is None
+    with live._in_refresh(4):
+        assert live.url_values() is None  # asked again at each refresh
+    assert not live.in_view()
 
 
 def test_between_refreshes_the_loop_sleeps_until_a_request_reaches_its_run(monkeypatch):
     """No polling: the loop looks again only when Streamlit files a request with the run (a
     timer's rerun: it sleeps on; a click: it returns), and the filing does what it did."""
     requests, pristine = ScriptRequests(), ScriptRequests()
-    monkeypatch.setattr(live, "get_script_run_ctx", lambda: SimpleNamespace(script_requests=requests))
+    monkeypatch.setattr(internals, "get_script_run_ctx", lambda: SimpleNamespace(script_requests=requests))
     looks, looked = [], threading.Event()
-    reads = live.rerun_waiting
+    reads = internals.rerun_waiting
 
     def looking() -> bool:
         looks.append(reads())
         looked.set()
         return looks[-1]
 
-    monkeypatch.setattr(live, "rerun_waiting", looking)
+    monkeypatch.setattr(internals, "rerun_waiting", looking)
     loop = threading.Thread(target=live._wait, args=(time.monotonic() + 600,), daemon=True)
     loop.start()
     assert looked.wait(30) and looks == [False]  # it looked once, then went to sleep
@@ -85,8 +105,8 @@ def test_between_refreshes_the_loop_sleeps_until_a_request_reaches_its_run(monke
 
 
 def test_without_streamlits_request_queue_the_loop_still_sleeps_to_its_time(monkeypatch):
-    monkeypatch.setattr(live, "get_script_run_ctx", lambda: SimpleNamespace())
-    assert live._woken_by_requests() is None
+    monkeypatch.setattr(internals, "get_script_run_ctx", lambda: SimpleNamespace())
+    assert internals.woken_by_requests() is None
     until = time.monotonic() + 0.1
     live._wait(until)
     assert time.monotonic() >= until

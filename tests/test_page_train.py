@@ -86,3 +86,27 @@ def test_own_text_too_short_then_long_enough():
     assert trainer.corpus.name == "user" and trainer.config.model == "skipgram"
     click(at, "train__step")
     assert metrics(at)["Step"] == "1"
+
+
+def test_following_the_training_refits_the_view_as_steps_double_and_off_keeps_it_fixed():
+    """Issue #27: the map can follow the training (refit at 100, 200, 400, ... steps) without
+    losing the fixed view, which stays the default."""
+    from embedviz.projection_fixed import fit_fixed_basis
+
+    at = open_page("train")
+    at.number_input(key="train_to").set_value(150).run()
+    click(at, "train__go")
+    assert at.session_state["train__basis"].fitted_at == 0  # off: the view stays fixed
+    at.toggle(key="train_follow").set_value(True).run()
+    assert_clean(at)
+    trainer = at.session_state["train_trainer"]
+    basis = at.session_state["train__basis"]
+    assert trainer.step_count == 150 and basis.fitted_at == 150  # due since step 100
+    rows = np.arange(2, len(trainer.vocab))
+    expected = fit_fixed_basis(trainer.embedding_matrix(), rows, 150)
+    np.testing.assert_allclose(basis.project(trainer.embedding_matrix()[rows]),
+                               expected.project(trainer.embedding_matrix()[rows]))
+    assert any("Follow the training" in c.value and "refitted" in c.value for c in at.caption)
+    for _ in range(3):
+        click(at, "train__step")  # 153 < 2 x 150: not yet due again
+    assert at.session_state["train__basis"].fitted_at == 150

@@ -3,8 +3,9 @@
 Streamlit's chart theme replaces a figure's fonts with its own 12-px grey ones; the figure
 builders in ``embedviz/figures`` already set projector-sized fonts (16 px, never below 14), so
 charts are drawn with ``theme=None``. In presenter mode every font is 25 % larger. Every page
-shows its charts through :func:`show_chart`. While a live view plays (``ui.live.show_live``)
-its charts are not selectable: a click on a point studies that word once paused.
+shows its charts through :func:`show_chart`; a live view's charts are updated in place
+(``ui.live_chart``). While a live view plays its charts are not clickable: a click on a point
+studies that word once paused.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from embedviz.figures.common import SpecFigure, scaled_fonts
-from ui import live
+from ui import live, live_chart
 from ui.teacher import presenter
 
 CHART_CONFIG = {"displaylogo": False}
@@ -22,12 +23,19 @@ PRESENTER_SCALE = 1.25
 
 def show_chart(fig: go.Figure, *, key: str, where=None, **kwargs):
     """``st.plotly_chart`` with the app's fonts kept (no Streamlit theme) and a stable key;
-    ``where`` is a container or column to draw in (default: the current one)."""
+    ``where`` is a container or column to draw in (default: the current one).
+
+    Inside a live view (``ui.live.show_live``) the chart is a live chart (``ui.live_chart``):
+    the browser keeps it and updates it in place.
+    A chart with ``on_select`` then calls it when a point with a word is clicked (paused only)."""
     kwargs.setdefault("config", CHART_CONFIG)
-    if live.looping():  # redrawn in place while playing: no selection, a key per refresh
-        key = live.chart_key(key)
-        kwargs.pop("on_select", None)
-        kwargs.pop("selection_mode", None)
     if presenter():
         fig = SpecFigure(scaled_fonts(fig.to_dict(), PRESENTER_SCALE))
+    if live.in_view():
+        on_select = kwargs.get("on_select")
+        key = live_chart.element_key(key)
+        live_chart.show(fig.to_dict(), key=live.chart_key(key), where=where, config=kwargs["config"],
+                        on_click=on_select if callable(on_select) and not live.looping() else None,
+                        url=live.url_values())
+        return None
     return (where or st).plotly_chart(fig, theme=None, key=key, **kwargs)

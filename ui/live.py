@@ -27,11 +27,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from embedviz.classroom import BASE_INTERVAL, REGISTRY, TORCH_TURN, Pace, pace_for
 from ui import class_mode
-
-try:  # Streamlit's run requests, read between refreshes (see :func:`rerun_waiting`)
-    from streamlit.runtime.scriptrunner_utils import script_requests as _requests
-except ImportError:  # a Streamlit without them: clicks wait for the next refresh
-    _requests = None
+from ui import streamlit_internals as internals
 
 MAX_PLAY_SECONDS = 600.0  # Play pauses by itself after ten minutes (a forgotten tab)
 WAKE_EVERY = 0.05  # s: how often the loop looks for a click's rerun if Streamlit cannot wake it
@@ -161,7 +157,14 @@ def end_tick(tick: Tick) -> None:
 
 # ---------------------------------------------------------------- the live loop
 
-_loop = threading.local()  # .tick: the refresh number of the loop running in this thread
+_loop = threading.local()  # in this thread: .view (drawing a live view), .tick (the loop's
+# refresh number, None for the page's own draw), .url (see :func:`step_in_url`)
+
+
+def in_view() -> bool:
+    """True while a live view is drawn (by the page's run or by the loop of :func:`show_live`):
+    its charts are live charts (``ui.live_chart``), updated in place in the browser."""
+    return getattr(_loop, "view", False)
 
 
 def looping() -> bool:
@@ -170,18 +173,37 @@ def looping() -> bool:
 
 
 def chart_key(key: str) -> str:
-    """A chart's key: a loop draws the same chart once per refresh in one script run, and
-    Streamlit wants each element key once per run, so each refresh gets its own."""
-    return key if not looping() else f"{key}-{_loop.tick}"
+    """A chart's key in a refresh: the same key at every refresh, so that the browser keeps
+    the chart and updates it in place. Streamlit wants each key once per run, so the loop's
+    earlier refresh is forgotten first; a Streamlit that cannot forget gets a key per refresh
+    (the chart is then drawn anew each time)."""
+    if not looping() or internals.forget_key(key):
+        return key
+    return f"{key}-{_loop.tick}"
+
+
+def step_in_url(param: str, step: int | None) -> None:
+    """While the loop plays, keep ``param=step`` in the browser's address bar (the view's live
+    chart carries it; the browser writes it at most every 2 s): a reload, or the address
+    copied, opens the model at that step instead of step 0 (issue #26). ``None``: the run
+    cannot be rebuilt from its link (it changed its rate midway), leave the URL alone.
+    Costs the server a few bytes in a message it sends anyway."""
+    if looping():
+        _loop.url = {param: int(step)} if step is not None else None
+
+
+def url_values() -> dict | None:
+    """What :func:`step_in_url` asked for in this refresh (read by ``ui.charts``)."""
+    return getattr(_loop, "url", None) if looping() else None
 
 
 @contextmanager
 def _in_refresh(n: int | None):
-    _loop.tick = n
+    _loop.view, _loop.tick, _loop.url = True, n, None
     try:
         yield
     finally:
-        _loop.tick = None
+        _loop.view, _loop.tick = False, None
 
 
 def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = False) -> None:
@@ -230,7 +252,7 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
         if page_run or not state.get(f"{prefix}__playing") or not _has_browser():
             refresh(None)
             return
-        _stop_timer()  # this run keeps the time now
+        internals.stop_timer()  # this run keeps the time now
         n, until = 0, time.monotonic() + MAX_PLAY_SECONDS
         while state.get(f"{prefix}__playing"):
             started = time.monotonic()
@@ -246,21 +268,6 @@ def show_live(prefix: str, view: Callable[[], None], *, one_element: bool = Fals
     page_run = False
 
 
-def _stop_timer() -> None:
-    """Tell the browser to stop this fragment's timer (the ``stop_auto_rerun`` message Streamlit
-    itself sends for a fragment that is gone). Its reruns would only wait in the server, but
-    each costs a message, and the timer keeps the interval Play started with while the loop
-    follows the server's pace: a class slowed to a longer refresh would send several a refresh."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    ctx = get_script_run_ctx()
-    ids = list(getattr(ctx, "fragment_ids_this_run", None) or [])
-    if ids:
-        msg = ForwardMsg()
-        msg.stop_auto_rerun.fragment_ids.extend(ids)
-        ctx.enqueue(msg)
-
-
 def _has_browser() -> bool:
     """False under AppTest (no browser, no timer): each run then draws the view once."""
     return not st.get_option("global.appTest")
@@ -270,10 +277,10 @@ def _wait(until: float) -> None:
     """Sleep until ``until``, waking early when a click's rerun (or a stop) is waiting.
 
     The loop sleeps once per refresh: Streamlit wakes it when a request is filed with this
-    run (:func:`_woken_by_requests`). Each wake-up of a thread costs the server CPU time, and
-    looking every ``WAKE_EVERY`` s (what it does if that hook is missing) wakes it ten times
-    in a 0.5-s refresh."""
-    woken = _woken_by_requests()
+    run (``ui.streamlit_internals.woken_by_requests``). Each wake-up of a thread costs the
+    server CPU time, and looking every ``WAKE_EVERY`` s (what it does if that hook is missing)
+    wakes it ten times in a 0.5-s refresh."""
+    woken = internals.woken_by_requests()
     while (left := until - time.monotonic()) > 0:
         if woken is not None:
             woken.clear()  # before looking: a request filed from here on sets it again
@@ -285,58 +292,9 @@ def _wait(until: float) -> None:
             woken.wait(left)
 
 
-_FILING = ("request_rerun", "request_rerun_batch", "request_stop")  # how requests reach a run
-
-
-def _woken_by_requests() -> threading.Event | None:
-    """An event set each time Streamlit files a request with this run (a rerun, a stop), or
-    None (then the loop looks every ``WAKE_EVERY`` s).
-
-    Streamlit has no public hook for it: the run's request queue (``ScriptRequests``, the one
-    object through which the server asks a run to rerun or stop) gets its three filing methods
-    wrapped, on this run's instance only, so that each also sets the event after doing exactly
-    what it did (``tests/test_live.py`` checks both)."""
-    try:
-        requests = get_script_run_ctx().script_requests
-        event = getattr(requests, "_embedviz_filed", None)
-        if event is None:
-            methods = [getattr(requests, name) for name in _FILING]
-            event = threading.Event()
-            for name, method in zip(_FILING, methods):
-                setattr(requests, name, _then_set(method, event))
-            requests._embedviz_filed = event
-        return event
-    except AttributeError:  # a Streamlit whose runs are asked differently
-        return None
-
-
-def _then_set(method: Callable, event: threading.Event) -> Callable:
-    @functools.wraps(method)
-    def filed(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        finally:
-            event.set()
-    return filed
-
-
 def rerun_waiting() -> bool:
-    """A rerun that stops this run is waiting: Streamlit acts on it at the next element.
-
-    Streamlit has no public call for this; it reads the run's request queue as the script
-    runner does (``tests/test_live.py`` checks it against the runner's own decision).
-    Unknown internals read as False: then a click waits for the refresh (at most an interval)."""
-    try:
-        requests = get_script_run_ctx().script_requests
-        kind = requests._state
-        if kind == _requests.ScriptRequestType.STOP:
-            return True
-        data = requests._rerun_data
-        return (kind == _requests.ScriptRequestType.RERUN
-                and not _requests._fragment_run_should_not_preempt_script(
-                    data.fragment_id_queue, data.is_fragment_scoped_rerun))
-    except Exception:  # noqa: BLE001 - a Streamlit without these internals
-        return False
+    """A rerun that stops this run is waiting (``ui.streamlit_internals``)."""
+    return internals.rerun_waiting()
 
 
 def pause(prefix: str) -> None:

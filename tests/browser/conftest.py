@@ -314,7 +314,7 @@ def full_page_screenshot(page, path: Path) -> Path:
 # A number a chart shows as an annotation named "metric:<label>" (lesson 3's live view draws
 # its Step, Loss and accuracy in its chart): its text and its box on the screen, or null.
 CHART_NUMBER_JS = """(label) => {
-  for (const plot of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
     const notes = (plot.layout && plot.layout.annotations) || [];
     const i = notes.findIndex(a => a.name === 'metric:' + label);
     if (i < 0) continue;

@@ -40,8 +40,8 @@ def screenshot_name(route: str) -> str:
 PAGE_REPORT_JS = """(prefix) => {
   const main = document.querySelector('[data-testid="stMain"]') || document.body;
   const text = main.innerText;
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((c) => {
-    const gd = c.querySelector('.js-plotly-plot');
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"], .embedviz-live-chart')].map((c) => {
+    const gd = c.matches('.js-plotly-plot') ? c : c.querySelector('.js-plotly-plot');
     const box = gd ? gd.getBoundingClientRect() : {width: 0, height: 0};
     const key = [...(c.closest('[class*="st-key-"]') || c).classList]
       .find((k) => k.startsWith('st-key-'));
@@ -64,8 +64,8 @@ def page_report(page) -> dict:
     return page.evaluate(PAGE_REPORT_JS, FRIENDLY_PREFIX)
 
 
-CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-  .every((c) => c.querySelector('.js-plotly-plot .main-svg'))"""
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"], .embedviz-live-chart')]
+  .every((c) => c.querySelector('.main-svg'))"""
 
 
 def wait_for_charts_drawn(page) -> None:

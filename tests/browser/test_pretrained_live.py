@@ -20,7 +20,7 @@ from ui.guard import FRIENDLY_PREFIX
 # Name, colour, steps and y of every trace of the curves chart (the first chart), as drawn,
 # and the chart's title ("Step 42").
 CURVES_JS = """() => {
-  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  const plot = document.querySelector('.js-plotly-plot');
   if (!plot || !plot.data || !plot.layout) return null;
   return JSON.stringify({title: plot.layout.title && plot.layout.title.text,
     traces: plot.data.map(t => [t.name || '', t.line && t.line.color, t.x, t.y])});

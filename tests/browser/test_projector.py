@@ -68,16 +68,16 @@ def test_lesson_3_play_numbers_and_chart_on_one_screen(page, app_url, size, pres
         assert shown and shown["box"], f"no {label} number in the live chart"
         top, bottom, left, right = shown["box"]
         assert 0 <= top and bottom <= size[1] and right <= size[0] + 1, (label, shown)
-    chart = page.evaluate(IN_VIEW_JS, '[data-testid="stPlotlyChart"]')
+    chart = page.evaluate(IN_VIEW_JS, '[data-testid="stPlotlyChart"], .embedviz-live-chart')
     top, bottom, left, right, height, width = chart
     assert bottom <= height + 1, f"the live chart ends {bottom - height:.0f} px below the screen"
     assert right <= width + 1
     page.screenshot(path=str(SCREENSHOTS / f"train_one_screen_{present}_{size[0]}x{size[1]}.png"))
 
 
-CHART_TEXTS_JS = """() => { const c = document.querySelector('[data-testid="stPlotlyChart"]');
+CHART_TEXTS_JS = """() => { const c = document.querySelector('[data-testid="stPlotlyChart"], .embedviz-live-chart');
   const r = c.getBoundingClientRect();
-  const texts = Array.from(c.querySelectorAll('.js-plotly-plot text'))
+  const texts = Array.from(c.querySelectorAll('.main-svg text'))
     .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
     .map(t => { const b = t.getBoundingClientRect();
                 return [t.textContent, b.top, b.bottom, b.left, b.right]; });
@@ -148,7 +148,7 @@ def test_clicking_a_point_on_lesson_5s_map_studies_that_word(page, app_url):
     """As in the Embedding Projector: a click on a point lists its nearest words."""
     resize(page, SIZES[1])
     goto(page, app_url, "space")
-    point = (page.locator('[data-testid="stPlotlyChart"]').first
+    point = (page.locator('[data-testid="stPlotlyChart"], .embedviz-live-chart').first
              .locator(".scatterlayer .trace .points path").nth(5))
     point.scroll_into_view_if_needed()
     word = point.evaluate("p => p.__data__ && p.__data__.data && p.__data__.data[0]")
@@ -164,11 +164,11 @@ def test_clicking_a_point_on_lesson_5s_map_studies_that_word(page, app_url):
 def test_clicking_a_point_on_lesson_3s_map_studies_that_word(page, app_url):
     resize(page, SIZES[1])
     goto(page, app_url, "train")
-    studied_js = """() => { const t = document.querySelector('[data-testid="stPlotlyChart"]')
+    studied_js = """() => { const t = document.querySelector('[data-testid="stPlotlyChart"], .embedviz-live-chart')
         .textContent; const m = t.match(/Nearest to “([^”]+)”/); return m && m[1]; }"""
     before = page.evaluate(studied_js)
     assert before == "cat"
-    point = (page.locator('[data-testid="stPlotlyChart"]').first
+    point = (page.locator('[data-testid="stPlotlyChart"], .embedviz-live-chart').first
              .locator(".scatterlayer .trace .points path").nth(40))
     box = point.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

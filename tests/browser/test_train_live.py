@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlparse
 
 from tests.browser.conftest import (
     ROOT,
@@ -24,7 +25,7 @@ from ui.guard import FRIENDLY_PREFIX
 
 # The x and y of every trace of the first Plotly chart (the embedding space), as drawn.
 POINTS_JS = """() => {
-  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  const plot = document.querySelector('.js-plotly-plot');
   if (!plot || !plot.data) return null;
   return JSON.stringify(plot.data.map(t => [t.name || '', t.x, t.y]));
 }"""
@@ -117,3 +118,17 @@ def test_a_playing_view_redraws_in_place_in_one_run_and_pause_stops_it(app_url):
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
         check = pool.submit(asyncio.run, play_then_pause()).result()
     assert "match" in check and "MISMATCH" not in check, check
+
+
+def test_a_reload_while_playing_opens_the_model_at_the_step_it_had_reached(page, app_url):
+    """Issue #26: the step reaches the address bar while playing (at most every 2 s), so F5
+    (or the address copied) opens the model there, not at step 0."""
+    goto(page, app_url, "train")
+    page.get_by_role("button", name="▶ Play").click()
+    in_url = wait_until(lambda: int(parse_qs(urlparse(page.url).query).get("train_to", ["0"])[0]),
+                        60, "the step to reach the address bar while playing")
+    assert in_url > 0 and shown_step(page) >= in_url
+    page.reload()
+    wait_for_app_idle(page)
+    assert shown_step(page) == in_url, (shown_step(page), page.url)
+    assert page.get_by_role("button", name="▶ Play").is_visible()  # paused after a reload
