@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 import streamlit as st
 
+from ui import a11y
 from ui.text import md_escape
 
 
@@ -37,6 +38,7 @@ def predict_then_reveal(
         # starts with nothing picked.
         state[f"{key}__choice"] = [] if multi else None
     revealed = state.get(f"{key}__revealed", False)
+    a11y.quiz_anchor(key)  # "Skip to the question" (app.py's skip links) lands here
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal.** {question}")
         if multi:
