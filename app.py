@@ -41,8 +41,9 @@ with st.sidebar:
     )
     builder = st.container()
 skip_links = st.container()  # the first Tab: filled once the page has drawn its question
-link_problems = st.container()  # above the page: filled once the page has read the URL
-first_values = teacher.start_of_run(page.url_path)
+link_problems = st.container()  # above the page: the link's bad values, in one line
+with link_problems:
+    first_values = teacher.start_of_run(page.url_path)
 a11y.start_of_run()
 try:
     with st.spinner("Working…", show_time=True):  # shown only for a run over half a second
@@ -52,7 +53,6 @@ finally:  # also when the page stops or reruns: the class's pace leaves page run
     live.record_page_run(time.thread_time() - run_started)
 with skip_links:
     a11y.skip_links()
-with link_problems:
-    teacher.report_bad_link_values(first_values)
+teacher.report_bad_link_values(first_values)  # not after st.stop(): the next full run does
 with builder:
     teacher.link_builder()

@@ -10,7 +10,7 @@ from ui import BIND, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
-from ui.text import capped, md_escape
+from ui.text import capped, md_code, md_escape
 
 OWN = "own"
 TEXTS = {**sw.BUILTIN_TEXTS, OWN: "Your own text (paste it)"}
@@ -158,7 +158,7 @@ def bpe_section() -> None:
             split = [sw.show_piece(p, alphabet) for p in bpe.encode_word(w, k)]
             st.markdown(
                 f"“{md_escape(w)}” never occurs in the text, yet it is "
-                + " · ".join(f"`{md_escape(p)}`" for p in split)
+                + " · ".join(md_code(p) for p in split)
                 + ": known pieces, each with its own row, looked up like any other token."
                 + (" A piece shown as `<F0 9F>` is bytes that are only part of a character "
                    "(an emoji or an accent takes 2–4 bytes)." if alphabet == "bytes" else "")
@@ -184,7 +184,7 @@ def _pieces_quiz(bpe, alphabet: str) -> None:
         f"{k_quiz:,} merges learned from this text?",
         options, answer,
         f"After {k_quiz:,} merges “{QUIZ_WORD}” is **{answer} pieces**: "
-        + " · ".join(f"`{md_escape(sw.show_piece(p, alphabet))}`" for p in pieces)
+        + " · ".join(md_code(sw.show_piece(p, alphabet)) for p in pieces)
         + f" (it started as {len(sw.to_symbols(QUIZ_WORD, alphabet))} symbols). Pieces that "
         "many words share are merged early; the rarer parts of a word stay in small pieces."
         + no_unk,
@@ -268,7 +268,7 @@ def unseen_section() -> None:
         pv = sw.pieces_vector(word, related)
     st.markdown(
         f"“{md_escape(word)}” is "
-        + " · ".join(f"`{md_escape(p)}`" for p in pv.pieces)
+        + " · ".join(md_code(p) for p in pv.pieces)
         + f" (IDs {', '.join(map(str, pv.ids))}). fastText's idea: its vector is the **mean "
         "of its pieces' rows** (the sum points the same way, so it has the same cosine "
         "neighbours). At word level it would be the single `[UNK]` row."
