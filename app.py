@@ -40,7 +40,7 @@ with st.sidebar:
         "Every setting is in the page's URL: copy the address bar to share exactly this view."
     )
     builder = st.container()
-skip_links = st.container()  # the first Tab: filled once the page has drawn its question
+a11y.skip_links()  # the first Tab in the page (its quiz link: from the page's last run)
 link_problems = st.container()  # above the page: the link's bad values, in one line
 with link_problems:
     first_values = teacher.start_of_run(page.url_path)
@@ -51,8 +51,6 @@ try:
         guarded(page.run)()
 finally:  # also when the page stops or reruns: the class's pace leaves page runs out
     live.record_page_run(time.thread_time() - run_started)
-with skip_links:
-    a11y.skip_links()
 teacher.report_bad_link_values(first_values)  # not after st.stop(): the next full run does
 with builder:
     teacher.link_builder()

@@ -44,7 +44,9 @@ def start_of_run() -> None:
 
 
 def skip_links() -> None:
-    """'Skip to the lesson's controls' and, if the page asks a question, 'Skip to the question'."""
+    """'Skip to the lesson's controls' and, if the page asked a question in its last run,
+    'Skip to the question'. Drawn before the page runs: a page that stops (st.stop) early
+    still gets them."""
     links = [(LESSON_ANCHOR, "Skip to the lesson's controls")]
     quizzes = st.session_state.get(_QUIZ_TARGETS) or []
     if quizzes:
