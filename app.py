@@ -8,7 +8,7 @@ import torch
 
 import ui.process  # noqa: F401 - once per process: heavy imports, then gc.freeze()
 from embedviz import lessons
-from ui import class_mode, live, teacher
+from ui import a11y, class_mode, live, teacher
 from ui.guard import guarded
 
 run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
@@ -29,22 +29,28 @@ LESSONS = [  # one page per lesson, in order, as embedviz/lessons.py describes t
 ]
 HOME = st.Page(lessons.HOME_FILE, title="Start here", icon=":material/home:", default=True)
 
-page = st.navigation({"embedviz": [HOME], "Lessons": LESSONS})
+# Hidden: the sidebar draws the same pages as plain links (ui.a11y, issue #30); the router and
+# every deep link (/words, /train?...) work as before.
+page = st.navigation({"embedviz": [HOME], "Lessons": LESSONS}, position="hidden")
 st.session_state["_lessons"] = LESSONS  # the tests find the pages here
 st.session_state["_current_url_path"] = page.url_path  # ui.nav.next_lesson_link reads it
 with st.sidebar:
+    a11y.sidebar_navigation(HOME, {"Lessons": LESSONS})
     teacher.sidebar_switch()
     class_mode.sidebar()  # issue #29: start or join a class (docs/class-mode.md)
     st.caption(
         "Every setting is in the page's URL: copy the address bar to share exactly this view."
     )
     builder = st.container()
+a11y.skip_links()  # the first Tab in the page (its quiz link: from the page's last run)
 class_mode.top_of_page()  # a class's messages, the teacher's join screen and race board
 link_problems = st.container()  # above the page: the link's bad values, in one line
 with link_problems:
     first_values = teacher.start_of_run(page.url_path)
+a11y.start_of_run()
 try:
     with st.spinner("Working…", show_time=True):  # shown only for a run over half a second
+        a11y.anchor(a11y.LESSON_ANCHOR)  # "Skip to the lesson's controls" lands here
         guarded(page.run)()
 finally:  # also when the page stops or reruns: the class's pace leaves page runs out
     live.record_page_run(time.thread_time() - run_started)

@@ -77,9 +77,11 @@ def test_navigation_and_home_page_follow_the_registry():
     pages = lesson_pages(at)
     assert [(p.url_path, p.title, p.icon) for p in pages] == [
         (lesson.url_path, lesson.label, lesson.icon) for lesson in lessons.LESSONS]
-    links = at.get("page_link")
+    links = at.main.get("page_link")  # the home page's (the sidebar lists the pages too)
     assert [link.proto.label for link in links] == [lesson.label for lesson in lessons.LESSONS]
     assert [link.proto.page for link in links] == ROUTES
+    sidebar = [link.proto.page for link in at.sidebar.get("page_link")]  # ui.a11y's navigation
+    assert sidebar[-len(ROUTES):] == ROUTES and len(sidebar) == len(ROUTES) + 1
     shown = " ".join(str(m.value) for m in at.markdown) + " ".join(str(c.value) for c in at.caption)
     for lesson in lessons.LESSONS:
         assert lesson.question in shown

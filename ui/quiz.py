@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 import streamlit as st
 
-from ui import class_mode
+from ui import a11y, class_mode
 from ui.text import md_escape
 
 
@@ -37,6 +37,7 @@ def predict_then_reveal(
         # shows the old pick; a value set here is sent to the browser, so the new question
         # starts with nothing picked.
         state[f"{key}__choice"] = [] if multi else None
+    a11y.quiz_anchor(key)  # "Skip to the question" (app.py's skip links) lands here
     if (polled := class_mode.class_poll(key, question, options, correct, explanation, multi=multi,
                                         format_func=format_func, verdict=_verdict)) is not None:
         return polled  # issue #29: while a class is on, the question is a class poll

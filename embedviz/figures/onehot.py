@@ -19,7 +19,7 @@ from embedviz.figures.common import base_layout, heatmap_trace, symmetric_range
 from embedviz.palette import CATEGORICAL, FONT_SIZE, HIGHLIGHT, NEUTRAL, OKABE_ITO, SMALL_FONT
 
 # Outline colours: the palette without yellow (invisible on white) and black (reads as grid).
-OUTLINE_COLORS = [c for c in CATEGORICAL if c not in ("#F0E442", "#000000")]
+OUTLINE_COLORS = [c for c in CATEGORICAL if c not in (OKABE_ITO[6], OKABE_ITO[7])]  # not yellow, black
 ONEHOT_COLOR, LOOKUP_COLOR, SHARED_COLOR = HIGHLIGHT, OKABE_ITO[0], NEUTRAL
 
 

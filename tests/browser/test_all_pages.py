@@ -210,7 +210,7 @@ def test_a_cold_server_serves_a_deep_link_through_the_router(browser, tmp_path):
             tab.goto(f"{url}/gradients?grads_steps=2", wait_until="domcontentloaded")
             wait_for_app_idle(tab)
             assert tab.get_by_text("Page not found").count() == 0
-            nav = tab.locator('[data-testid="stSidebarNav"]').inner_text()
+            nav = tab.locator(".st-key-a11y_nav").inner_text()  # ui.a11y
             assert "1 · Words to vectors" in nav and "Start here" in nav
             assert "4 · Gradients" in tab.locator("h1").first.inner_text()
             context.close()
