@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from embedviz import minilm, units
 from embedviz import subwords as sw
 from embedviz.figures import subwords as figs
 from embedviz.text import UNK, UNK_ID, tokenize
@@ -10,7 +11,7 @@ from ui import BIND, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
-from ui.text import capped, md_escape
+from ui.text import capped, md_code, md_escape
 
 OWN = "own"
 TEXTS = {**sw.BUILTIN_TEXTS, OWN: "Your own text (paste it)"}
@@ -158,7 +159,7 @@ def bpe_section() -> None:
             split = [sw.show_piece(p, alphabet) for p in bpe.encode_word(w, k)]
             st.markdown(
                 f"“{md_escape(w)}” never occurs in the text, yet it is "
-                + " · ".join(f"`{md_escape(p)}`" for p in split)
+                + " · ".join(md_code(p) for p in split)
                 + ": known pieces, each with its own row, looked up like any other token."
                 + (" A piece shown as `<F0 9F>` is bytes that are only part of a character "
                    "(an emoji or an accent takes 2–4 bytes)." if alphabet == "bytes" else "")
@@ -184,7 +185,7 @@ def _pieces_quiz(bpe, alphabet: str) -> None:
         f"{k_quiz:,} merges learned from this text?",
         options, answer,
         f"After {k_quiz:,} merges “{QUIZ_WORD}” is **{answer} pieces**: "
-        + " · ".join(f"`{md_escape(sw.show_piece(p, alphabet))}`" for p in pieces)
+        + " · ".join(md_code(sw.show_piece(p, alphabet)) for p in pieces)
         + f" (it started as {len(sw.to_symbols(QUIZ_WORD, alphabet))} symbols). Pieces that "
         "many words share are merged early; the rarer parts of a word stay in small pieces."
         + no_unk,
@@ -240,15 +241,24 @@ def real_section() -> None:
     if split.tokens:
         st.dataframe(pd.DataFrame({"token": split.tokens, "ID": [str(i) for i in split.ids]}).T,
                      width="stretch")
-    if len(split.tokens) < len(sw.wordpiece_tokens(sentence)):
-        st.caption(f"The model reads at most {len(split.tokens)} tokens (its tokenizer.json "
-                   "cuts there): the rest of the sentence is left out.")
-    table_rows, dim = len(vocab), 384
+    if split.dropped:
+        st.caption(f"Shown: the first {len(split.tokens)} of this sentence's {split.total} "
+                   f"tokens. The tokenizer (its tokenizer.json) cuts every text at "
+                   f"{split.max_tokens} tokens and drops the rest; the model itself has "
+                   f"{minilm.config()['max_position_embeddings']} positions.")
+    table_rows, dim = len(vocab), minilm.config()["hidden_size"]
+    n_emoji, emoji_known = sw.emoji_rows()
+    example = "dogs😀cats"
     st.markdown(
         f"Its embedding table: **{table_rows:,} × {dim}** = {table_rows * dim:,} numbers "
-        f"({table_rows * dim * 4 / 2**20:.1f} MB of float32), one row per token above. "
-        f"{split.tokens.count(UNK)} of this sentence's {len(split.tokens)} tokens are `{UNK}` "
-        "(a character none of its pieces covers, such as most emoji)."
+        f"({units.show_bytes(table_rows * dim * 4)} of float32, {units.MB_NOTE}), one row per "
+        f"token above. {split.tokens.count(UNK)} of this sentence's {len(split.tokens)} tokens "
+        f"are `{UNK}`. WordPiece gives a **whole word** one `{UNK}` as soon as one of its "
+        f"characters is in no piece: “{example}” is "
+        + " · ".join(md_code(t) for t in sw.real_split(example).tokens)
+        + f". {'None' if not emoji_known else f'Only {emoji_known:,}'} of the {n_emoji:,} "
+        f"characters of Unicode's U+{sw.EMOJI_RANGE[0]:X}–U+{sw.EMOJI_RANGE[1]:X} (most "
+        "emoji) has a row."
     )
 
 
@@ -268,7 +278,7 @@ def unseen_section() -> None:
         pv = sw.pieces_vector(word, related)
     st.markdown(
         f"“{md_escape(word)}” is "
-        + " · ".join(f"`{md_escape(p)}`" for p in pv.pieces)
+        + " · ".join(md_code(p) for p in pv.pieces)
         + f" (IDs {', '.join(map(str, pv.ids))}). fastText's idea: its vector is the **mean "
         "of its pieces' rows** (the sum points the same way, so it has the same cosine "
         "neighbours). At word level it would be the single `[UNK]` row."
