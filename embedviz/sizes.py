@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from embedviz import units
 from embedviz.corpora import Corpus, load_builtin, train_validation_split
 from embedviz.onehot import Cost
 from embedviz.seeding import check_seed
@@ -312,7 +313,7 @@ class TableSize:
         return self.parameters * bytes_per_number(precision)
 
     def megabytes(self, precision: str = "float32") -> float:
-        return self.nbytes(precision) / 1e6  # MB = 10^6 bytes
+        return units.megabytes(self.nbytes(precision))  # MB = 10^6 bytes
 
     def with_output_table(self, tied: bool) -> int:
         """Parameters of the input table plus the output layer over the vocabulary (the

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedviz import examples
+from embedviz import examples, units
 from embedviz import readers as rd
 from embedviz.figures import readers as figs
 from embedviz.figures.training import live_figure
@@ -443,7 +443,8 @@ def part_context() -> None:
     m = minilm
     st.caption(
         f":material/memory: The model: {sum(p.numel() for p in m.model.parameters()):,} "
-        f"parameters, {m.nbytes() / 2**20:.0f} MB of float32 weights, loaded once per server "
+        f"parameters, {units.show_bytes(m.nbytes(), 0)} of float32 weights ({units.MB_NOTE}), "
+        "loaded once per server "
         f"and shared read-only by every student. These sentences took {seconds * 1000:.0f} ms "
         "(the built-in sets are computed once per server)."
     )

@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from embedviz import corpora
+from embedviz import corpora, units
 from embedviz.embedding import INITS
 from embedviz.figures import training as figs
 from embedviz.model import MODEL_KINDS
@@ -555,7 +555,7 @@ with st.expander("What is happening in one step?"):
 The neighbour accuracy is the share of category words whose nearest other category word (by
 cosine) is of the same kind: about {f"{chance_level():.0%}" if chance_level() else "—"} by
 chance, 100% when the kinds are perfectly grouped. This session keeps about
-{trainer.memory_bytes() / 2**20:.1f} MB for your model, optimizer and snapshots{"" if trainer.sampler_shared else ", and its batch tables"}{" (a built-in text's batch tables are built once and shared by every student)" if trainer.sampler_shared else ""}.
+{units.show_bytes(trainer.memory_bytes())} ({units.MB_NOTE}) for your model, optimizer and snapshots{"" if trainer.sampler_shared else ", and its batch tables"}{" (a built-in text's batch tables are built once and shared by every student)" if trainer.sampler_shared else ""}.
 """
     )
 

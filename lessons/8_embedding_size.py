@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from embedviz import sizes
+from embedviz import sizes, units
 from embedviz.figures import sizes as figs
 from embedviz.seeding import MAX_SEED
 from ui import BIND, teacher
@@ -232,7 +232,7 @@ show_chart(figs.real_tables_figure([t.model.name.split(" (")[0] for t in tables]
 bytes_each = ", ".join(f"{p} {sizes.bytes_per_number(p)}" for p in sizes.PRECISIONS)
 llama = next(t for t in tables if t.model.tied is False)
 st.caption(
-    f"Megabytes are 10⁶ bytes; bytes per number from torch's `element_size()`: {bytes_each}. "
+    f"{units.MB_NOTE}; bytes per number from torch's `element_size()`: {bytes_each}. "
     f"An untied model has a second V × d table at its output: with it, {md_escape(llama.model.name)}'s "
     f"embeddings are {llama.embedding_share:.1%} of its parameters, not {llama.share:.1%}. "
     "Tables grow with the vocabulary, the rest of the model with d² and the layers: in small "
@@ -277,7 +277,7 @@ untie = [md_escape(t.model.name) for t in tables if t.model.tied is False]
 st.markdown(
     f"**One batch of {batch:,} tokens** (lesson 2's cost model): the lookup copies "
     f"{cost.lookup_copies:,} numbers (n × d); the one-hot path builds a {batch:,} × "
-    f"{vocab:,} input of {cost.onehot_input_bytes / 1e6:,.1f} MB and does "
+    f"{vocab:,} input of {units.show_bytes(cost.onehot_input_bytes)} and does "
     f"{cost.onehot_multiply_adds:,} multiply-adds (n × V × d), {cost.work_ratio:,.0f} "
     "for every number the lookup copies."
 )
