@@ -437,6 +437,13 @@ def glove_shape() -> tuple[int, int]:
     return int(v), int(d)
 
 
+def real_dims() -> tuple[int, ...]:
+    """d of every model in REAL_MODELS, in order (MiniLM's and GloVe's read from their
+    files): cheap, nothing is counted or loaded."""
+    return tuple(minilm_shape()[1] if m.name == MINILM else glove_shape()[1]
+                 if m.name == GLOVE else m.dim for m in REAL_MODELS)
+
+
 def _meta_count(build: Callable[[], torch.nn.Module]) -> int:
     """Parameters of a model built on the meta device: shapes only, nothing allocated.
     ``parameters()`` lists a tied matrix once."""

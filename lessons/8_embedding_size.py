@@ -86,8 +86,9 @@ def gap_story(small: sizes.SweepPoint, big: sizes.SweepPoint) -> str:
 # ---- Title -----------------------------------------------------------------------------------
 st.title("8 · How many numbers per word?")
 teacher.explain(
-    "Real models use 384 to 4,096 numbers per token. **Is a bigger embedding always better?** "
-    "Measure it: the same model, data, seed and steps at seven sizes."
+    f"The real models in this lesson's table use {min(sizes.real_dims()):,} to "
+    f"{max(sizes.real_dims()):,} numbers per token. **Is a bigger embedding always better?** "
+    f"Measure it: the same model, data, seed and steps at {len(sizes.SWEEP_DIMS)} sizes."
 )
 # ---- 1 · The sweep ---------------------------------------------------------------------------
 c1, c2, c3, c4 = st.columns(4)
@@ -293,8 +294,16 @@ st.caption("int8 also stores a scale per row or block to turn its integers back 
            "numbers (not counted here).")
 
 with st.expander("So: how many numbers per word?"):
+    fit = ""
+    if result is not None:
+        low = result.words()[0]
+        top = max(result.words(), key=lambda p: (p.neighbour_accuracy, -p.dim))
+        fit = (f" in this sweep, within {result.config.words_steps:,} skip-gram steps, d = "
+               f"{low.dim} puts {low.neighbour_accuracy:.0%} of the {sizes.word_kinds()} kinds' "
+               f"words next to their own kind, d = {top.dim} {top.neighbour_accuracy:.0%} "
+               "(more steps can move the small table further).")
     st.markdown(
-        "Too few and words cannot be told apart: at d = 2 six kinds of words do not fit. "
+        f"Too few and words cannot be told apart{fit or '.'} "
         "Past the point where the task's patterns fit, more numbers cost memory and time "
         "and, with little data, give the model room to learn its training examples by heart. "
         "The right size depends on the data and the task: real models choose d together with "
