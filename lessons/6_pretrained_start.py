@@ -10,6 +10,7 @@ from embedviz import corpora, units
 from embedviz import pretrained_start as pre
 from embedviz.figures import pretrained_start as figs
 from embedviz.figures.training import live_figure
+from embedviz.model import LESSON3_CLASSIFIER
 from embedviz.projection_fixed import fit_fixed_basis
 from embedviz.seeding import MAX_SEED
 from embedviz.text import PAD, UNK
@@ -56,8 +57,8 @@ def _reset() -> None:
 # ---- Title -----------------------------------------------------------------------------------
 st.title("6 · Frozen or fine-tuned?")
 teacher.explain(
-    "Lesson 3's review classifier, three times, on the same batches: a **random** start, "
-    "**GloVe frozen** and **GloVe fine-tuned**."
+    f"A review classifier ({LESSON3_CLASSIFIER}), three times, on the same batches: a "
+    "**random** start, **GloVe frozen** and **GloVe fine-tuned**."
 )
 
 # ---- Settings --------------------------------------------------------------------------------

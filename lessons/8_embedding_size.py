@@ -5,6 +5,7 @@ import streamlit as st
 
 from embedviz import sizes, units
 from embedviz.figures import sizes as figs
+from embedviz.model import LESSON3_CLASSIFIER
 from embedviz.seeding import MAX_SEED
 from ui import BIND, teacher
 from ui.charts import show_chart
@@ -148,7 +149,7 @@ if result is not None:
             for s in result.config.shares) + "."
     revealed = predict_then_reveal(
         "size_quiz",
-        f"The review classifier (lesson 3's bag of embeddings, {result.config.reviews_steps:,} "
+        f"The review classifier ({LESSON3_CLASSIFIER}; {result.config.reviews_steps:,} "
         f"steps at every d) learns from **{n_train:,}** training reviews "
         f"({share_label(share)}). Will its table with **d = {BIG}** classify more of the "
         f"{n_val} held-out reviews correctly than the one with **d = {SMALL}**?",

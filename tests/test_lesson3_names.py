@@ -1,0 +1,30 @@
+"""Lessons 6, 8 and 10 name lesson 3's classifier as lesson 3 shows it (lesson 3 opens on
+word2vec over six kinds of things; its classifier appears once the reviews are picked)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from embedviz.model import LESSON3_CLASSIFIER, MODEL_KINDS
+from tests.apptest_helpers import assert_clean, open_page
+
+LESSONS = Path(__file__).parent.parent / "lessons"
+
+
+def test_lesson_3_opens_on_word2vec_and_shows_the_classifier_for_the_reviews():
+    at = open_page("train")
+    assert at.selectbox(key="train_corpus").value == "things"
+    assert at.selectbox(key="train_model").value == "skipgram"
+    at.selectbox(key="train_corpus").set_value("reviews").run()
+    assert_clean(at)
+    model = at.selectbox(key="train_model")
+    assert model.value == "classifier" and MODEL_KINDS["classifier"] in model.options
+    assert f"“{MODEL_KINDS['classifier']}”" in LESSON3_CLASSIFIER
+
+
+def test_no_page_calls_it_lesson_3s_review_classifier():
+    for name in ("6_pretrained_start.py", "8_embedding_size.py", "10_what_reads.py"):
+        src = (LESSONS / name).read_text()
+        assert not re.search(r"[Ll]esson 3's (review )?classifier", src), name
+        assert "LESSON3_CLASSIFIER" in src, name
