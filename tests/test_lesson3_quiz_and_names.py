@@ -28,3 +28,27 @@ def test_no_page_calls_it_lesson_3s_review_classifier():
         src = (LESSONS / name).read_text()
         assert not re.search(r"[Ll]esson 3's (review )?classifier", src), name
         assert "LESSON3_CLASSIFIER" in src, name
+
+
+def test_lesson_3s_question_asks_about_a_step_where_the_words_have_grouped():
+    """At the page's default settings the copy trained ahead must put "cat" by a word of its
+    own kind (at 200 steps it is "feed"): the answer checked by scikit-learn's cosine
+    neighbours on an independently trained model at that step."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+
+    from embedviz.training import Trainer
+
+    at = open_page("train")
+    trainer, quiz = at.session_state["train_trainer"], at.session_state["train__quiz"]
+    assert quiz["step"] == 0 and quiz["word"] == "cat"
+    twin = Trainer(trainer.config)
+    twin.step(quiz["ahead_step"])
+    table = twin.embedding_matrix().astype(np.float64)
+    row = twin.vocab.id_of("cat")
+    _, nn = NearestNeighbors(n_neighbors=2, metric="cosine").fit(table).kneighbors(table[[row]])
+    answer = twin.vocab.itos[int(nn[0, 1])]
+    assert quiz["future"][0] == answer
+    assert twin.categories.get(answer) == twin.categories["cat"], answer
+    question = next(m.value for m in at.markdown if "which word will be nearest" in m.value)
+    assert f"After {quiz['ahead_step']:,} more steps" in question
