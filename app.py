@@ -14,6 +14,7 @@ from ui.guard import guarded
 run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
 
 torch.set_num_threads(1)  # many students share two cores: one thread per session's work
+ui.process.start_up()  # once per process: the heavy shared results start in the background
 
 st.set_page_config(
     page_title="embedviz: embedding layers, live", page_icon="🧮", layout="wide",
@@ -37,14 +38,14 @@ with st.sidebar:
         "Every setting is in the page's URL: copy the address bar to share exactly this view."
     )
     builder = st.container()
-link_problems = st.container()  # above the page: filled once the page has read the URL
-first_values = teacher.start_of_run(page.url_path)
+link_problems = st.container()  # above the page: the link's bad values, in one line
+with link_problems:
+    first_values = teacher.start_of_run(page.url_path)
 try:
     with st.spinner("Working…", show_time=True):  # shown only for a run over half a second
         guarded(page.run)()
 finally:  # also when the page stops or reruns: the class's pace leaves page runs out
     live.record_page_run(time.thread_time() - run_started)
-with link_problems:
-    teacher.report_bad_link_values(first_values)
+teacher.report_bad_link_values(first_values)  # not after st.stop(): the next full run does
 with builder:
     teacher.link_builder()

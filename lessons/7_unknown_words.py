@@ -7,7 +7,7 @@ from embedviz import minilm, units
 from embedviz import subwords as sw
 from embedviz.figures import subwords as figs
 from embedviz.text import UNK, UNK_ID, tokenize
-from ui import BIND, teacher
+from ui import BIND, background, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
@@ -54,7 +54,10 @@ sentence = capped(sentence, sw.MAX_SENTENCE_CHARS, "sentence")
 
 text = ""
 if text_name == OWN:
-    st.caption("Your text stays in your session and is not part of the page's link.")
+    st.caption("Your text stays in your session and is not part of the page's link. At most "
+               f"{sw.MAX_TEXT_CHARS:,} characters are used; its merges are learned in the "
+               "background (up to about ten seconds for a long text), one text at a time for "
+               "each student.")
     text = capped(st.text_area("Paste a text", key="sub__own_text", height=120),
                   sw.MAX_TEXT_CHARS, "text")
 else:
@@ -100,10 +103,20 @@ def word_level_section() -> None:
 
 
 # ---- 2. BPE merge by merge -------------------------------------------------------------------
-def bpe_section() -> None:
+def learned_merges() -> sw.TextMerges | None:
+    """The text's merges and trade-off: learned once per server in the background (a
+    built-in text's as the server starts); a pasted text is one computation of this
+    student's at a time. None (its progress shown) until they are ready."""
     st.header("2 · Byte-pair encoding: learn the pieces, one merge at a time")
-    with st.spinner("Learning the merges of this text (once per server for a built-in text)…"):
-        bpe = sw.bpe_for_text(text, alphabet)
+    job = background.ask_for(background.merges_job(text, alphabet), mine=text_name == OWN)
+    if job is None:
+        st.caption("Sections 2 and 3 appear here once the merges are learned; sections 4 and "
+                   "5 below are ready now.")
+        return None
+    return job.result
+
+
+def bpe_section(bpe: sw.BPE) -> None:
     n_all = len(bpe.merges)
     st.markdown(
         f"Start with every word of the text as single {alphabet} ({len(bpe.base):,} "
@@ -194,9 +207,8 @@ def _pieces_quiz(bpe, alphabet: str) -> None:
 
 
 # ---- 3. The trade-off ------------------------------------------------------------------------
-def trade_off_section() -> None:
+def trade_off_section(points: list) -> None:
     st.header("3 · The trade-off: rows of the table against tokens per sentence")
-    points = sw.trade_off(text, alphabet)
     if not points:
         st.info("The trade-off is measured on held-out sentences (every fifth one): this "
                 "text needs at least five sentences.")
@@ -315,8 +327,10 @@ def unseen_section() -> None:
 with st.container():
     if has_words:
         word_level_section()
-        bpe_section()
-        trade_off_section()
+        merges = learned_merges()
+        if merges is not None:
+            bpe_section(merges.bpe)
+            trade_off_section(merges.trade_off)
     real_section()
     unseen_section()
 
