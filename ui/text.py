@@ -64,14 +64,6 @@ def md_code(text: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def md_code(text: str) -> str:
-    """Text as inline code, shown exactly (nothing is escaped inside a code span; a fence
-    longer than any run of backticks in the text keeps it whole)."""
-    longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
-
-
 def capped(text: str, max_chars: int, what: str) -> str:
     """Cut a pasted text to ``max_chars`` and say so once, in plain words."""
     text, was_cut = cap_text(text, max_chars)
