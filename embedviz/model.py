@@ -36,6 +36,13 @@ MODEL_KINDS = {
     "cbow": "CBOW: continuous bag of words (word2vec)",
     "classifier": "Bag-of-embeddings sentence classifier",
 }
+# How lessons 6, 8 and 10 name the classifier they build on, as lesson 3 shows it: lesson 3
+# opens on word2vec, and trains this model only once its corpus is set to the reviews.
+LESSON3_CLASSIFIER = (
+    "the mean of a review's word vectors, then one linear layer: lesson 3's model "
+    f"“{MODEL_KINDS['classifier']}”, which it trains once its corpus is set to the reviews "
+    "(lesson 3 opens on word2vec)"
+)
 
 
 # ---------------------------------------------------------------- batches

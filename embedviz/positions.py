@@ -124,6 +124,16 @@ def bag_of_embeddings(ids, table: torch.Tensor) -> torch.Tensor:
     return counts @ table  # (dim,)
 
 
+def reading_order_sum(ids, table: torch.Tensor) -> torch.Tensor:
+    """(dim,) the same sum added one token at a time, in reading order, in the table's dtype.
+    Float addition rounds after every step, so another order can give other last bits: the
+    words are the same, only the rounding differs."""
+    total = torch.zeros(table.shape[1], dtype=table.dtype)
+    for i in ids:
+        total = total + table[int(i)]
+    return total
+
+
 def is_reordering(a: list[str], b: list[str]) -> bool:
     """Do two token lists hold the same tokens, each the same number of times?"""
     return sorted(a) == sorted(b)
@@ -233,6 +243,9 @@ def shared_task(max_len: int, seed: int) -> OrderTask:
 
 
 # ---------------------------------------------------------------- the three models
+
+
+ADAMW_DECAY = 0.01  # AdamW's weight decay here (torch's default); the others have none
 
 
 @dataclass(frozen=True)
@@ -425,7 +438,9 @@ class OrderTrainer(Trainer):
         self.task = task if task is not None else shared_task(config.max_len, config.seed)
         self.vocab = self.task.vocab
         self.model = OrderModels(len(self.vocab), config)
-        self.optimizer = make_optimizer(config.optimizer, self.model.parameters(), config.lr)
+        decay = ADAMW_DECAY if config.optimizer == "adamw" else 0.0
+        self.optimizer = make_optimizer(config.optimizer, self.model.parameters(), config.lr,
+                                        decay)
         self.generator = torch_generator(config.seed)  # the batches
         self.step_count, self.diverged, self.message = 0, False, ""
         self.last_batch, self.last_loss = None, float("nan")

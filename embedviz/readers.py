@@ -541,6 +541,38 @@ def sense_separation(occ: Occurrences, senses: list[str]) -> tuple[np.ndarray, n
     return np.array(same), np.array(other)
 
 
+@dataclass(frozen=True)
+class SenseGroups:
+    """Do the occurrences of one word group by meaning at one layer? What the data shows."""
+
+    n: int  # occurrences
+    same_nearest: int  # occurrences whose nearest other occurrence has their meaning
+    same_mean: float  # mean cosine between occurrences of the same meaning
+    other_mean: float  # mean cosine between occurrences of different meanings
+    least: tuple[int, int]  # the least similar pair of occurrences
+    least_cosine: float
+    least_same: bool  # that pair shares a meaning
+
+    @property
+    def grouped(self) -> bool:
+        """Every occurrence's nearest neighbour has its own meaning."""
+        return self.same_nearest == self.n
+
+
+def sense_groups(occ: Occurrences, senses: list[str], layer: int = -1) -> SenseGroups:
+    """Nearest neighbours, mean cosines and the least similar pair, by meaning, at a layer."""
+    labels = [senses[s] for s in occ.sentence_of]
+    sim = occurrence_similarity(occ, layer)  # (n, n)
+    n = len(labels)
+    off = ~np.eye(n, dtype=bool)
+    nearest = np.where(off, sim, -np.inf).argmax(axis=1)  # (n,)
+    same = sum(labels[i] == labels[j] for i, j in enumerate(nearest))
+    i, j = np.unravel_index(np.where(off, sim, np.inf).argmin(), sim.shape)
+    same_mean, other_mean = (v[layer] for v in sense_separation(occ, senses))
+    return SenseGroups(n, int(same), float(same_mean), float(other_mean), (int(i), int(j)),
+                       float(sim[i, j]), labels[i] == labels[j])
+
+
 _default_cache: dict[str, Occurrences] = {}
 _default_lock = threading.Lock()
 

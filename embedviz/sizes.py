@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from embedviz import units
 from embedviz.corpora import Corpus, load_builtin, train_validation_split
 from embedviz.onehot import Cost
 from embedviz.seeding import check_seed
@@ -312,7 +313,7 @@ class TableSize:
         return self.parameters * bytes_per_number(precision)
 
     def megabytes(self, precision: str = "float32") -> float:
-        return self.nbytes(precision) / 1e6  # MB = 10^6 bytes
+        return units.megabytes(self.nbytes(precision))  # MB = 10^6 bytes
 
     def with_output_table(self, tied: bool) -> int:
         """Parameters of the input table plus the output layer over the vocabulary (the
@@ -434,6 +435,13 @@ def glove_shape() -> tuple[int, int]:
 
     v, d = np.load(glove_files()[0], mmap_mode="r").shape
     return int(v), int(d)
+
+
+def real_dims() -> tuple[int, ...]:
+    """d of every model in REAL_MODELS, in order (MiniLM's and GloVe's read from their
+    files): cheap, nothing is counted or loaded."""
+    return tuple(minilm_shape()[1] if m.name == MINILM else glove_shape()[1]
+                 if m.name == GLOVE else m.dim for m in REAL_MODELS)
 
 
 def _meta_count(build: Callable[[], torch.nn.Module]) -> int:

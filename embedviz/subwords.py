@@ -480,13 +480,25 @@ def wordpiece_split(word: str, vocab, prefix: str = "##", unk: str = UNK_BERT,
 
 
 def bert_words(text: str) -> list[str]:
-    """The words the real model's WordPiece sees: its own normaliser (lower case, accents
-    stripped) and pre-tokeniser (spaces, punctuation, each CJK character)."""
+    """The words the real model's WordPiece sees. Its special tokens (``[CLS]``, ``[UNK]``...)
+    typed as they are written are taken whole, first; the rest of the text goes through its
+    own normaliser (lower case, accents stripped) and pre-tokeniser (spaces, punctuation,
+    each CJK character)."""
+    import re
+
     from embedviz import minilm
 
     tok = minilm.tokenizer()
-    normal = tok.normalizer.normalize_str(text)
-    return [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(normal)]
+    specials = sorted((t.content for t in tok.get_added_tokens_decoder().values()), key=len,
+                      reverse=True)
+    words = []
+    for part in re.split("(" + "|".join(map(re.escape, specials)) + ")", text):
+        if part in specials:
+            words.append(part)  # matched before normalising: "[cls]" is not [CLS]
+        elif part:
+            normal = tok.normalizer.normalize_str(part)
+            words += [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(normal)]
+    return words
 
 
 def wordpiece_tokens(text: str) -> list[str]:
@@ -508,16 +520,42 @@ class RealSplit:
     tokens: list[str]
     ids: list[int]
     words: list[str]  # the pre-tokenised word each token comes from
+    total: int  # tokens of the whole text, before the tokenizer's cut
+    max_tokens: int  # where its tokenizer.json cuts a text (truncation max_length)
+
+    @property
+    def dropped(self) -> int:
+        """Tokens the tokenizer cut off the end of the text (0 for most sentences)."""
+        return self.total - len(self.tokens)
 
 
 def real_split(text: str) -> RealSplit:
-    """The real tokenizer's split (no [CLS]/[SEP]), what ``tokenizers`` itself returns."""
+    """The real tokenizer's split (no [CLS]/[SEP]), what ``tokenizers`` itself returns,
+    cut where its tokenizer.json cuts (the model itself has more positions)."""
     from embedviz import minilm
 
-    enc = minilm.tokenizer().encode(text, add_special_tokens=False)
+    tok = minilm.tokenizer()
+    enc = tok.encode(text, add_special_tokens=False)
+    total = len(enc.ids) + sum(len(o.ids) for o in enc.overflowing)  # stride 0: no overlap
     words = bert_words(text)
     return RealSplit(list(enc.tokens), list(enc.ids),
-                     [words[w] if w is not None and w < len(words) else "" for w in enc.word_ids])
+                     [words[w] if w is not None and w < len(words) else "" for w in enc.word_ids],
+                     total, tok.truncation["max_length"])
+
+
+EMOJI_RANGE = (0x1F300, 0x1FAFF)  # Unicode's blocks where most emoji live
+
+
+@functools.cache
+def emoji_rows() -> tuple[int, int]:
+    """(characters assigned in EMOJI_RANGE by this Python's Unicode, how many of them are a
+    token of the real vocabulary, alone or as a ``##`` piece)."""
+    import unicodedata
+
+    vocab = real_vocab()
+    chars = [chr(c) for c in range(EMOJI_RANGE[0], EMOJI_RANGE[1] + 1)
+             if unicodedata.category(chr(c)) != "Cn"]
+    return len(chars), sum(c in vocab or "##" + c in vocab for c in chars)
 
 
 # ---------------------------------------------------------------------------- unseen words

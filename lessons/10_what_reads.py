@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedviz import examples
+from embedviz import examples, units
 from embedviz import readers as rd
 from embedviz.figures import readers as figs
 from embedviz.figures.training import live_figure
+from embedviz.model import LESSON3_CLASSIFIER
 from embedviz.projection import pca_basis
 from embedviz.seeding import MAX_SEED
 from embedviz.text import UNK_ID
@@ -120,7 +121,8 @@ def live_view() -> None:
               help=f"Share of the {len(trainer.val_labels)} validation reviews (never trained "
               "on) that the RNN classifies right.")
     m4.metric("Bag (lesson 3)", f"{bag.validation_accuracy:.1%}",
-              help=f"Lesson 3's classifier trained {bag.steps} steps on the same split, once "
+              help=f"The bag-of-embeddings classifier (lesson 3's, on the reviews) trained "
+              f"{bag.steps} steps on the same split, once "
               "per server.")
     rnn_probes = trainer.probabilities([p.split() for p in rd.PROBES]) if not trainer.diverged \
         else np.full(len(rd.PROBES), np.nan)
@@ -280,7 +282,8 @@ def flip_quiz(trainer: rd.ReaderTrainer, enc: rd.ReviewSentence, walk: rd.Walk) 
 
 def part_rnn() -> None:
     st.markdown(
-        "Lesson 3's classifier averaged a review's vectors: word order was lost. Here the "
+        f"A review classifier that averages a review's vectors ({LESSON3_CLASSIFIER}) loses "
+        "word order. Here the "
         "embedding feeds an `nn.RNN` that reads the rows in order, keeping a **hidden state** "
         "`h_t = tanh(W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh)`; a linear head reads the last "
         "state. Press **Play** to train it on the reviews."
@@ -334,6 +337,22 @@ def tokens_table(occ: rd.Occurrences, sentences: list[str]) -> pd.DataFrame:
     })
 
 
+def groups_text(minilm, name: str) -> str:
+    """What the built-in set's output vectors show about its two meanings, measured."""
+    pairs = rd.SENSE_SETS[name]
+    occ = rd.default_occurrences(minilm, name)
+    g = rd.sense_groups(occ, [m for _, m in pairs])
+    a, b = (f"S{occ.sentence_of[i] + 1}" for i in g.least)
+    said = (f"{g.same_nearest} of {g.n} occurrences have one of their own meaning as nearest "
+            f"neighbour; the mean cosine is {g.same_mean:.3f} within a meaning and "
+            f"{g.other_mean:.3f} across")
+    if g.grouped:
+        return said + ": here the two meanings form groups"
+    least = (f"the least similar pair ({a} and {b}, {g.least_cosine:.3f}) "
+             + ("shares a meaning" if g.least_same else "has different meanings"))
+    return said + f": here the meanings do not form clear groups, and {least}"
+
+
 def sense_quiz_block(name: str, minilm) -> None:
     q = rd.sense_quiz(minilm, name)
     same = f"“{name}” in “{q.other_sense}” (the other meaning)"
@@ -348,7 +367,7 @@ def sense_quiz_block(name: str, minilm) -> None:
         f"Cosine to the same word in its other meaning: **{q.to_same_word:.3f}**; to "
         f"“{md_escape(q.related)}”: **{q.to_related:.3f}**. Context moves the vector, but "
         "in this small model the word itself still weighs most: the occurrences of one word "
-        "stay together, and *within* them the two meanings form groups (the matrix below).",
+        f"stay together. *Within* them, {groups_text(minilm, name)} (the matrix below).",
         context=name,
     )
 
@@ -443,7 +462,8 @@ def part_context() -> None:
     m = minilm
     st.caption(
         f":material/memory: The model: {sum(p.numel() for p in m.model.parameters()):,} "
-        f"parameters, {m.nbytes() / 2**20:.0f} MB of float32 weights, loaded once per server "
+        f"parameters, {units.show_bytes(m.nbytes(), 0)} of float32 weights ({units.MB_NOTE}), "
+        "loaded once per server "
         f"and shared read-only by every student. These sentences took {seconds * 1000:.0f} ms "
         "(the built-in sets are computed once per server)."
     )

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedviz import onehot
+from embedviz import onehot, units
 from embedviz.embedding import EmbeddingConfig, make_embedding
 from embedviz.examples import DEFAULT_VOCAB_TEXT
 from embedviz.figures import onehot as figs
@@ -313,7 +313,7 @@ def cost_section() -> None:
     curve = onehot.cost_curve(grid, d, n)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("One-hot X alone", human_bytes(cost.onehot_input_bytes),
-              help=f"{n:,} × {V_cost:,} float32 (1 MB = 1,000,000 bytes)")
+              help=f"{n:,} × {V_cost:,} float32 ({units.MB_NOTE})")
     m2.metric("Lookup's input (IDs)", human_bytes(cost.lookup_index_bytes),
               help=f"{n:,} int64")
     m3.metric("One-hot multiply-adds", f"{cost.onehot_multiply_adds:,}",
@@ -397,11 +397,7 @@ def timing_part(V_cost: int, d: int, n: int, cost: onehot.Cost) -> None:
 
 
 def human_bytes(b: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if b < 1000 or unit == "GB":
-            return f"{b:,.0f} {unit}" if unit == "bytes" else f"{b:,.1f} {unit}"
-        b /= 1000
-    return f"{b:,.1f} GB"
+    return units.show_bytes(b)
 
 
 if ids:

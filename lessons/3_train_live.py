@@ -5,14 +5,14 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from embedviz import corpora
+from embedviz import corpora, units
 from embedviz.embedding import INITS
 from embedviz.figures import training as figs
 from embedviz.model import MODEL_KINDS
 from embedviz.projection_fixed import fit_fixed_basis, grow_half_width
 from embedviz.seeding import MAX_SEED, derived_seed, numpy_rng
 from embedviz.text import PAD_ID, UNK_ID
-from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, trained_to
+from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, look_ahead, trained_to
 from ui import BIND, class_mode, live, live_chart, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
@@ -21,7 +21,6 @@ from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
 
 TICK_SECONDS = 0.5  # one live refresh when the server is not busy (embedviz/classroom.py)
-LOOK_AHEAD = 200  # steps the quiz looks into the future
 TRAIL_SNAPSHOTS = 6
 REPLAY_FRAMES = 60
 MAX_UPLOAD_MB = 1
@@ -470,11 +469,7 @@ def make_question() -> dict:
 
     The options: the answer, today's nearest word, and words of the chosen word's own kind
     and of other kinds (so the category alone does not give the answer away)."""
-    if trainer.step_count == 0 and trainer.sampler_shared and trainer.reproducible:
-        ahead = trained_to(trainer.config, LOOK_AHEAD)  # every new student asks this: once
-    else:
-        ahead = trainer.fork()
-        ahead.step(LOOK_AHEAD)
+    ahead = look_ahead(trainer, focus)  # until the word sits by its own kind (shared at step 0)
     now = trainer.nearest(focus, k=4)
     future = ahead.nearest(focus, k=1)[0] if not ahead.diverged else None
     picked = {now[0][0]} | ({future[0]} if future else set())
@@ -499,10 +494,10 @@ else:
     again = st.button("Ask about the model as it is now", key="train__new_question",
                       help="A new question from the current step.")
     if quiz is None or quiz["word"] != focus or again:
-        with st.spinner(f"Training a copy {LOOK_AHEAD} steps ahead…"):
+        with st.spinner("Training a copy ahead…"):
             state["train__quiz"] = quiz = make_question()
     if quiz["future"] is None:
-        st.info(f"Within {LOOK_AHEAD} steps this model blows up, so there is no answer to "
+        st.info(f"Within {quiz['ahead_step'] - quiz['step']:,} steps this model blows up, so there is no answer to "
                 "predict: lower the learning rate.")
     else:
         nearest_now, sim_now = quiz["now"][0]
@@ -511,11 +506,11 @@ else:
         predict_then_reveal(
             "train__quiz_question",
             f"At step {quiz['step']:,} the nearest word to **{md_escape(focus)}** is "
-            f"**{md_escape(nearest_now)}**. After {LOOK_AHEAD} more steps (step "
+            f"**{md_escape(nearest_now)}**. After {quiz['ahead_step'] - quiz['step']:,} more steps (step "
             f"{quiz['ahead_step']:,}), which word will be nearest?",
             quiz["options"],
             answer,
-            f"A copy of your model trained {LOOK_AHEAD} steps ahead: at step "
+            f"A copy of your model trained {quiz['ahead_step'] - quiz['step']:,} steps ahead: at step "
             f"{quiz['ahead_step']:,} the nearest word to **{md_escape(focus)}** is "
             f"**{md_escape(answer)}** (cosine {sim_future:.2f}), {stayed} at step "
             f"{quiz['step']:,} (**{md_escape(nearest_now)}**, cosine {sim_now:.2f}). Training is "
@@ -575,7 +570,7 @@ with st.expander("What is happening in one step?"):
 The neighbour accuracy is the share of category words whose nearest other category word (by
 cosine) is of the same kind: about {f"{chance_level():.0%}" if chance_level() else "—"} by
 chance, 100% when the kinds are perfectly grouped. This session keeps about
-{trainer.memory_bytes() / 2**20:.1f} MB for your model, optimizer and snapshots{"" if trainer.sampler_shared else ", and its batch tables"}{" (a built-in text's batch tables are built once and shared by every student)" if trainer.sampler_shared else ""}.
+{units.show_bytes(trainer.memory_bytes())} ({units.MB_NOTE}) for your model, optimizer and snapshots{"" if trainer.sampler_shared else ", and its batch tables"}{" (a built-in text's batch tables are built once and shared by every student)" if trainer.sampler_shared else ""}.
 """
     )
 

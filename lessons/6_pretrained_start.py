@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedviz import corpora
+from embedviz import corpora, units
 from embedviz import pretrained_start as pre
 from embedviz.figures import pretrained_start as figs
 from embedviz.figures.training import live_figure
+from embedviz.model import LESSON3_CLASSIFIER
 from embedviz.projection_fixed import fit_fixed_basis
 from embedviz.seeding import MAX_SEED
 from embedviz.text import PAD, UNK
@@ -56,8 +57,8 @@ def _reset() -> None:
 # ---- Title -----------------------------------------------------------------------------------
 st.title("6 · Frozen or fine-tuned?")
 teacher.explain(
-    "Lesson 3's review classifier, three times, on the same batches: a **random** start, "
-    "**GloVe frozen** and **GloVe fine-tuned**."
+    f"A review classifier ({LESSON3_CLASSIFIER}), three times, on the same batches: a "
+    "**random** start, **GloVe frozen** and **GloVe fine-tuned**."
 )
 
 # ---- Settings --------------------------------------------------------------------------------
@@ -394,13 +395,14 @@ extra = (f" and {config.optimizer.replace('adamw', 'AdamW').replace('adam', 'Ada
 st.markdown(
     f"`nn.Embedding.from_pretrained(table, freeze=True)` sets `requires_grad=False`: backward "
     f"computes no gradient for the {len(run.vocab):,} × 50 table "
-    f"({costs['gradient'] / 1024:.1f} KB here), and the optimizer keeps nothing for it{extra}. "
-    f"For all of GloVe's 400,000 words that is {full['gradient'] / 2**20:.0f} MB of gradient"
-    + (f" and {full['optimizer state'] / 2**20:.0f} MB of optimizer state"
+    f"({units.show_bytes(costs['gradient'])} here), and the optimizer keeps nothing for "
+    f"it{extra}. For all of GloVe's 400,000 words that is "
+    f"{units.show_bytes(full['gradient'], 0)} of gradient"
+    + (f" and {units.show_bytes(full['optimizer state'], 0)} of optimizer state"
        if full["optimizer state"] else "")
     + " saved per step. The fine-tuned model's optimizer keeps "
-    f"{run.variants[ft].state_bytes() / 1024:.1f} KB of state, the frozen one's "
-    f"{fz.state_bytes() / 1024:.1f} KB (its classifier only)."
+    f"{units.show_bytes(run.variants[ft].state_bytes())} of state, the frozen one's "
+    f"{units.show_bytes(fz.state_bytes())} (its classifier only; {units.MB_NOTE})."
 )
 
 with st.expander("Why do only the batch's rows move? SGD, Adam and weight decay"):
@@ -410,7 +412,8 @@ with st.expander("Why do only the batch's rows move? SGD, Adam and weight decay"
         "**Adam** (no weight decay) keeps them too, as long as they have *never* had a "
         "gradient: their moments m and v stay exactly 0, and the step `m / (√v + ε)` is 0. It "
         "keeps moving rows seen in *earlier* batches, though, from its memory m. **AdamW** "
-        f"decays every number by `lr × {pre.ADAMW_DECAY}` at every step, so every row moves, "
+        f"multiplies every number by `(1 − lr × {pre.ADAMW_DECAY})` at every step (torch's "
+        "decoupled weight decay, before the Adam step), so every row moves, "
         "looked up or not: pick AdamW above and watch the never-looked-up words' count of "
         "identical rows drop. The frozen table moves under none of them: it is not in the "
         "optimizer at all."

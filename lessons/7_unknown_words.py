@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from embedviz import minilm, units
 from embedviz import subwords as sw
 from embedviz.figures import subwords as figs
 from embedviz.text import UNK, UNK_ID, tokenize
@@ -252,15 +253,24 @@ def real_section() -> None:
     if split.tokens:
         st.dataframe(pd.DataFrame({"token": split.tokens, "ID": [str(i) for i in split.ids]}).T,
                      width="stretch")
-    if len(split.tokens) < len(sw.wordpiece_tokens(sentence)):
-        st.caption(f"The model reads at most {len(split.tokens)} tokens (its tokenizer.json "
-                   "cuts there): the rest of the sentence is left out.")
-    table_rows, dim = len(vocab), 384
+    if split.dropped:
+        st.caption(f"Shown: the first {len(split.tokens)} of this sentence's {split.total} "
+                   f"tokens. The tokenizer (its tokenizer.json) cuts every text at "
+                   f"{split.max_tokens} tokens and drops the rest; the model itself has "
+                   f"{minilm.config()['max_position_embeddings']} positions.")
+    table_rows, dim = len(vocab), minilm.config()["hidden_size"]
+    n_emoji, emoji_known = sw.emoji_rows()
+    example = "dogs😀cats"
     st.markdown(
         f"Its embedding table: **{table_rows:,} × {dim}** = {table_rows * dim:,} numbers "
-        f"({table_rows * dim * 4 / 2**20:.1f} MB of float32), one row per token above. "
-        f"{split.tokens.count(UNK)} of this sentence's {len(split.tokens)} tokens are `{UNK}` "
-        "(a character none of its pieces covers, such as most emoji)."
+        f"({units.show_bytes(table_rows * dim * 4)} of float32, {units.MB_NOTE}), one row per "
+        f"token above. {split.tokens.count(UNK)} of this sentence's {len(split.tokens)} tokens "
+        f"are `{UNK}`. WordPiece gives a **whole word** one `{UNK}` as soon as one of its "
+        f"characters is in no piece: “{example}” is "
+        + " · ".join(md_code(t) for t in sw.real_split(example).tokens)
+        + f". {'None' if not emoji_known else f'Only {emoji_known:,}'} of the {n_emoji:,} "
+        f"characters of Unicode's U+{sw.EMOJI_RANGE[0]:X}–U+{sw.EMOJI_RANGE[1]:X} (most "
+        "emoji) has a row."
     )
 
 

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from embedviz import sizes
+from embedviz import sizes, units
 from embedviz.figures import sizes as figs
+from embedviz.model import LESSON3_CLASSIFIER
 from embedviz.seeding import MAX_SEED
 from ui import BIND, background, teacher
 from ui.charts import show_chart
@@ -71,8 +72,9 @@ def gap_story(small: sizes.SweepPoint, big: sizes.SweepPoint) -> str:
 # ---- Title -----------------------------------------------------------------------------------
 st.title("8 · How many numbers per word?")
 teacher.explain(
-    "Real models use 384 to 4,096 numbers per token. **Is a bigger embedding always better?** "
-    "Measure it: the same model, data, seed and steps at seven sizes."
+    f"The real models in this lesson's table use {min(sizes.real_dims()):,} to "
+    f"{max(sizes.real_dims()):,} numbers per token. **Is a bigger embedding always better?** "
+    f"Measure it: the same model, data, seed and steps at {len(sizes.SWEEP_DIMS)} sizes."
 )
 # ---- 1 · The sweep ---------------------------------------------------------------------------
 c1, c2, c3, c4 = st.columns(4)
@@ -132,7 +134,7 @@ if result is not None:
             for s in result.config.shares) + "."
     revealed = predict_then_reveal(
         "size_quiz",
-        f"The review classifier (lesson 3's bag of embeddings, {result.config.reviews_steps:,} "
+        f"The review classifier ({LESSON3_CLASSIFIER}; {result.config.reviews_steps:,} "
         f"steps at every d) learns from **{n_train:,}** training reviews "
         f"({share_label(share)}). Will its table with **d = {BIG}** classify more of the "
         f"{n_val} held-out reviews correctly than the one with **d = {SMALL}**?",
@@ -218,7 +220,7 @@ show_chart(figs.real_tables_figure([t.model.name.split(" (")[0] for t in tables]
 bytes_each = ", ".join(f"{p} {sizes.bytes_per_number(p)}" for p in sizes.PRECISIONS)
 llama = next(t for t in tables if t.model.tied is False)
 st.caption(
-    f"Megabytes are 10⁶ bytes; bytes per number from torch's `element_size()`: {bytes_each}. "
+    f"{units.MB_NOTE}; bytes per number from torch's `element_size()`: {bytes_each}. "
     f"An untied model has a second V × d table at its output: with it, {md_escape(llama.model.name)}'s "
     f"embeddings are {llama.embedding_share:.1%} of its parameters, not {llama.share:.1%}. "
     "Tables grow with the vocabulary, the rest of the model with d² and the layers: in small "
@@ -263,7 +265,7 @@ untie = [md_escape(t.model.name) for t in tables if t.model.tied is False]
 st.markdown(
     f"**One batch of {batch:,} tokens** (lesson 2's cost model): the lookup copies "
     f"{cost.lookup_copies:,} numbers (n × d); the one-hot path builds a {batch:,} × "
-    f"{vocab:,} input of {cost.onehot_input_bytes / 1e6:,.1f} MB and does "
+    f"{vocab:,} input of {units.show_bytes(cost.onehot_input_bytes)} and does "
     f"{cost.onehot_multiply_adds:,} multiply-adds (n × V × d), {cost.work_ratio:,.0f} "
     "for every number the lookup copies."
 )
@@ -279,8 +281,16 @@ st.caption("int8 also stores a scale per row or block to turn its integers back 
            "numbers (not counted here).")
 
 with st.expander("So: how many numbers per word?"):
+    fit = ""
+    if result is not None:
+        low = result.words()[0]
+        top = max(result.words(), key=lambda p: (p.neighbour_accuracy, -p.dim))
+        fit = (f" in this sweep, within {result.config.words_steps:,} skip-gram steps, d = "
+               f"{low.dim} puts {low.neighbour_accuracy:.0%} of the {sizes.word_kinds()} kinds' "
+               f"words next to their own kind, d = {top.dim} {top.neighbour_accuracy:.0%} "
+               "(more steps can move the small table further).")
     st.markdown(
-        "Too few and words cannot be told apart: at d = 2 six kinds of words do not fit. "
+        f"Too few and words cannot be told apart{fit or '.'} "
         "Past the point where the task's patterns fit, more numbers cost memory and time "
         "and, with little data, give the model room to learn its training examples by heart. "
         "The right size depends on the data and the task: real models choose d together with "

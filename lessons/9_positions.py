@@ -27,7 +27,8 @@ SPEEDS = [1, 2, 3, 5, 10, 20]
 STARTS = [0, 1, 2, 4, 7, 8, 16, 24, 32, 64, 128, 256, 512]
 MINILM_POSITIONS = 128
 NAMES = P.POSITION_KINDS
-OPTIMIZER_NAMES = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "momentum": "SGD + momentum"}
+OPTIMIZER_NAMES = {"adam": "Adam", "adamw": f"AdamW (weight decay {P.ADAMW_DECAY:g})",
+                   "sgd": "SGD", "momentum": "SGD + momentum"}
 state = st.session_state
 
 
@@ -55,8 +56,11 @@ def fmt_p(p) -> str:
 st.title("9 · Where is each word? Position embeddings")
 teacher.explain(
     "A transformer reads the whole text **at once**: every token's vector goes in at the same "
-    "time, and attention compares every token with every other. Nothing in those sums says "
-    "which word came first, yet a change of position can change the meaning: *the tiger "
+    "time, and attention compares every token with every other. When every token sees every "
+    "other (BERT, and this lesson's models), nothing in those sums says which word came "
+    "first; a causal (GPT-style) model, where a token sees only the ones before it, has some "
+    "order from its mask alone, and adds positions all the same. A change of position can "
+    "change the meaning: *the tiger "
     "chased the farmer* is not *the farmer chased the tiger*. So besides the token embeddings "
     "the model adds a **position embedding** to each token's vector: a signal of *where* the "
     "token is. Below you train three small models with and without it, on real numbers."
@@ -141,8 +145,17 @@ else:
             "bits (reordered)": [np.float32(v).tobytes().hex() for v in bag_b[:4].numpy()],
         })
         st.dataframe(show, hide_index=True, width="stretch")
-        st.markdown(f"All {dim} numbers identical, bit for bit: **{same}**. A sum only "
-                    "knows how many times each token occurs (`counts @ W`), not where.")
+        gap = float((P.reading_order_sum(ids_a, weight)
+                     - P.reading_order_sum(ids_b, weight)).abs().max())
+        order_note = (
+            f"the largest difference is **{gap:.1e}**: float32 rounds after every addition, "
+            "so another order can change the last bits, never more"
+            if gap else "they come out identical here too, though another order of float32 "
+            "additions can change the last bits")
+        st.markdown(f"All {dim} numbers identical, bit for bit: **{same}**. This sum is taken "
+                    "as `counts @ W`: how many times each token occurs, times its row, with "
+                    "no order in it at all. Added one token at a time in reading order, "
+                    f"{order_note}.")
         found_a, found_b = models.p_original(ids_a), models.p_original(ids_b)
         rows = [(NAMES[k], fmt_p(found_a[k]), fmt_p(found_b[k]),
                  "–" if found_a[k] is None or found_b[k] is None

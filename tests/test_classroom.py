@@ -134,17 +134,36 @@ def test_the_costs_are_read_from_the_process_cpu_time_in_windows():
 
 
 def test_a_window_needs_a_few_refreshes_and_a_burst_moves_the_average_only_a_part():
+    """Behaviour, not the formula: a steady per-refresh cost is learned exactly; a window with
+    too few refreshes says nothing; a 5-s burst moves the average only part of the way (the
+    module's "about ten seconds" of memory) and fades after ten ordinary seconds."""
     clock, cpu = [0.0], [0.0]
     reg = LiveRegistry(clock=lambda: clock[0], cpu=lambda: cpu[0])
-    before = reg.tick_cost
+    per_refresh, train = 0.004, 0.02  # what one refresh really costs beyond its training
+
+    def window(refreshes: int, extra: float = 0.0) -> None:
+        for _ in range(refreshes):
+            clock[0] += classroom.WINDOW / refreshes
+            cpu[0] += per_refresh + train + extra / refreshes
+            reg.record(steps=10, step_seconds=train)
+
+    for _ in range(60):  # two minutes of a steady class
+        window(8)
+    assert reg.tick_cost == pytest.approx(per_refresh, rel=1e-3)
+    assert reg.step_cost == pytest.approx(train / 10, rel=1e-3)
+    steady = reg.tick_cost
     for _ in range(classroom.MIN_TICKS - 1):  # too few refreshes: the window stays open
         clock[0] += classroom.WINDOW
         cpu[0] += 5.0 / (classroom.MIN_TICKS - 1)  # 5 s of CPU on page loads meanwhile
-        reg.record(steps=10, step_seconds=0.02)
-    assert reg.tick_cost == before
-    reg.record(steps=10, step_seconds=0.02)  # now the window closes: the burst counts, in part
-    burst = (5.0 - classroom.MIN_TICKS * 0.02) / classroom.MIN_TICKS
-    assert reg.tick_cost == pytest.approx(before + classroom.WEIGHT * (burst - before))
+        reg.record(steps=10, step_seconds=train)
+    assert reg.tick_cost == steady
+    reg.record(steps=10, step_seconds=train)  # now the window closes with the burst in it
+    burst = 5.0 / classroom.MIN_TICKS  # what the burst would make a refresh seem to cost
+    moved = (reg.tick_cost - steady) / (burst - steady)
+    assert 0.1 < moved < 0.3  # one 2-s window of about ten seconds of memory
+    for _ in range(round(10 / classroom.WINDOW)):  # ten ordinary seconds
+        window(8)
+    assert reg.tick_cost - steady < 0.5 * (burst - steady) * moved  # faded by more than half
 
 
 def test_batch_tables_are_shared_read_only_and_change_no_result():

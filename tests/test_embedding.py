@@ -18,13 +18,25 @@ from embedviz.similarity import similarity_matrix
 
 @pytest.mark.parametrize("init", list(INITS))
 def test_lookup_rows_equal_weight_rows_and_padding_row_is_zero(init):
+    """Against independent truths: a one-hot row times W in float64 (lesson 2), torch's
+    functional F.embedding, and autograd (the padding row never gets a gradient). The rows
+    must also differ from each other and from zero: a table of zeros (or one row repeated)
+    would equal its own rows and fail here."""
     emb = make_embedding(EmbeddingConfig(vocab_size=12, dim=5, init=init, seed=7))
     assert isinstance(emb, nn.Embedding) and emb.padding_idx == 0
     ids = [3, 0, 3, 11]
     out = lookup(emb, ids)
     assert out.shape == (4, 5)
-    assert torch.equal(out, emb.weight.detach()[ids])
-    assert torch.count_nonzero(emb.weight[0]) == 0 and torch.count_nonzero(out[1]) == 0
+    W = emb.weight.detach()
+    onehot = F.one_hot(torch.tensor(ids), 12).double()  # (4, 12)
+    assert torch.equal(out.double(), onehot @ W.double())
+    assert torch.equal(out, F.embedding(torch.tensor(ids), W))
+    assert torch.count_nonzero(W[0]) == 0 and torch.count_nonzero(out[1]) == 0
+    assert torch.count_nonzero(W[1:], dim=1).min() == 5  # every other row has 5 numbers
+    assert len({tuple(r) for r in W[1:].tolist()}) == 11  # and no two rows are the same
+    emb(torch.tensor(ids)).sum().backward()
+    assert torch.count_nonzero(emb.weight.grad[0]) == 0  # the [PAD] row learns nothing
+    assert torch.equal(emb.weight.grad[3], torch.full((5,), 2.0))  # seen twice: counted twice
 
 
 def test_same_seed_same_matrix_other_seed_other_matrix():

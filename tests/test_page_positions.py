@@ -22,6 +22,13 @@ def _model_table(at):
     return next(d.value for d in at.dataframe if "difference" in d.value.columns)
 
 
+def _running_sum(rows: np.ndarray, ids) -> np.ndarray:
+    total = np.zeros(rows.shape[1], dtype=np.float32)
+    for i in ids:
+        total = total + rows[i]
+    return total
+
+
 def test_step_play_and_the_numbers_shown_are_the_models():
     at = open_page("positions")
     trainer = at.session_state["pos_models"]
@@ -48,6 +55,11 @@ def test_step_play_and_the_numbers_shown_are_the_models():
         assert float(row["reordered"]) == pytest.approx(expect_b[kind], abs=1e-9)
     assert abs(expect_a["none"] - expect_b["none"]) < 1e-6
     assert any("bit for bit: **True**" in m.value for m in at.markdown)
+    rows = trainer.model.tokens[0].weight.detach().numpy()  # reading order, float32, by numpy
+    sums = [_running_sum(rows, ids) for ids in (ids_a, ids_b)]
+    gap = float(np.abs(sums[0] - sums[1]).max())
+    assert gap > 0 and any(f"largest difference is **{gap:.1e}**" in m.value
+                           for m in at.markdown)
     # the heatmaps: token rows + sinusoidal rows
     spec = chart_spec(at, "pos_rows_chart")
     z = [plotly_array(t["z"]) for t in spec["data"]]

@@ -95,3 +95,21 @@ def test_own_labelled_text_bad_inputs_then_a_real_one(bad_inputs):
     assert any("1 line(s) skipped" in c.value for c in at.caption)
     click(at, "pre__step")
     assert at.session_state["pre_run"].step_count == 1
+
+
+def test_the_page_states_adamws_decay_rule_as_torch_applies_it():
+    """torch.optim.AdamW multiplies a number by (1 - lr * weight_decay) before its Adam step:
+    with a zero gradient that is the whole change, and the page says so."""
+    import torch
+
+    lr = 0.1
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0, 0.5]))
+    opt = torch.optim.AdamW([w], lr=lr, weight_decay=pre.ADAMW_DECAY)
+    w.grad = torch.zeros_like(w)
+    before = w.detach().clone()
+    opt.step()
+    assert torch.equal(w.detach(), before * (1 - lr * pre.ADAMW_DECAY))
+    assert not torch.equal(w.detach(), before - lr * pre.ADAMW_DECAY)  # not "decays by lr × wd"
+    at = open_page("pretrained")
+    text = " ".join(m.value for m in at.markdown)
+    assert f"multiplies every number by `(1 − lr × {pre.ADAMW_DECAY})`" in text

@@ -119,6 +119,31 @@ def test_the_cosine_matrix_is_the_models_and_the_quiz_answer_is_computed(context
     np.testing.assert_allclose(shown, rd.occurrence_similarity(occ, 0), atol=1e-9)
 
 
+def test_each_sets_reveal_says_what_its_own_vectors_show():
+    """"The two meanings form groups" only where every occurrence's nearest neighbour has its
+    meaning (scikit-learn), per set: not on "bat", whose mean cosines alone would pass."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from embedviz.minilm import load_minilm
+
+    at = open_page("readers")
+    at.radio(key="read_part").set_value(PART2).run()
+    for name, pairs in rd.SENSE_SETS.items():
+        at.selectbox(key="read_set").set_value(name).run()
+        choice = at.radio(key="read_quiz_sense__choice")
+        choice.set_value(choice.options[0]).run()
+        click(at, "read_quiz_sense__reveal")
+        occ = rd.default_occurrences(load_minilm(), name)
+        labels = np.array([m for _, m in pairs])[occ.sentence_of]
+        _, nn = NearestNeighbors(n_neighbors=2, metric="cosine").fit(
+            occ.contextual).kneighbors(occ.contextual)
+        same = int((labels[nn[:, 1]] == labels).sum())
+        text = " ".join(m.value for m in at.markdown)
+        assert f"{same} of {len(labels)} occurrences have one of their own meaning" in text
+        assert ("the two meanings form groups" in text) == (same == len(labels)), name
+        assert ("do not form clear groups" in text) == (same < len(labels)), name
+
+
 def test_other_sets_and_own_sentences(context_page):
     at = context_page
     at.selectbox(key="read_set").set_value("spring").run()

@@ -150,3 +150,15 @@ def test_every_bad_input_as_a_link_value_gets_a_message_not_an_error(bad_inputs)
             assert at.number_input(key="size_seed").value == 0
         elif any(text.strip() for _, text in cases):
             assert any("could not use" in w.value for w in at.warning), [n for n, _ in cases]
+
+
+def test_the_real_range_and_the_small_table_sentence_are_measured():
+    """The intro's range is the table's (its own rows, not a typed "384 to 4,096"), and the
+    d = 2 sentence is the sweep's, at the sweep's step count."""
+    at = open_page("sizes")
+    dims = [t.dim for t in sizes.real_tables()]
+    text = _texts(at)
+    assert f"use {min(dims):,} to {max(dims):,} numbers per token" in text
+    words = sizes.default_sweep().words()
+    assert (f"within {sizes.DEFAULT_SWEEP.words_steps:,} skip-gram steps, d = {words[0].dim} "
+            f"puts {words[0].neighbour_accuracy:.0%} of the") in text

@@ -109,3 +109,28 @@ def test_every_bad_input_in_every_text_box(bad_inputs):
     assert any("Paste a text" in i.value for i in at.info)
     at.text_area(key="sub__own_text").set_value("x" * (sw.MAX_TEXT_CHARS + 5)).run()
     assert any("only the first" in w.value for w in at.warning)
+
+
+def test_the_real_section_says_what_the_tokenizer_does(page):
+    """Special tokens typed in a sentence are not "cut" text; a long sentence is cut by the
+    tokenizer (not the model), the [UNK] sentence is computed, and pieces show no
+    Markdown escapes."""
+    from embedviz import minilm, units
+
+    at = page
+    at.text_input(key="sub_sentence").set_value("[CLS] hello world").run()
+    assert_clean(at)
+    assert not any("cut" in c.value or "at most" in c.value for c in at.caption)
+    tables = [df.value for df in at.dataframe if "token" in df.value.index]
+    assert list(tables[0].loc["token"]) == ["[CLS]", "hello", "world"]
+    text = "😀 " * 200
+    at.text_input(key="sub_sentence").set_value(text).run()
+    cut = next(c.value for c in at.caption if "cuts every text" in c.value)
+    split = sw.real_split(text)
+    assert f"first {split.max_tokens} of this sentence's 200 tokens" in cut
+    assert f"{minilm.config()['max_position_embeddings']} positions" in cut
+    body = " ".join(m.value for m in at.markdown)
+    assert units.show_bytes(30_522 * 384 * 4) in body and "46.9 MB" in body
+    assert "“dogs😀cats” is `[UNK]`" in body and "None of the 1," in body
+    pieces = " · ".join(f"`{p}`" for p in sw.real_split("doglike").tokens)
+    assert f"is {pieces} (IDs" in body and "\\#" not in body

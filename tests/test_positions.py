@@ -73,6 +73,37 @@ def test_bag_of_embeddings_is_the_same_bits_for_any_order():
     assert not P.is_reordering(["dog", "bites"], ["dog", "dog"])
 
 
+def test_a_reading_order_sum_rounds_differently_in_another_order():
+    """The page's "bit for bit" is true of counts @ W only: added in reading order in float32
+    (numpy's float32 running sum here) two orders differ in the last bits, by rounding."""
+    trainer = P.OrderTrainer(P.OrderConfig())
+    table = trainer.model.tokens[0].weight.detach()
+    a = trainer.vocab.encode_tokens("the tiger chased the farmer".split())
+    b = trainer.vocab.encode_tokens("the farmer chased the tiger".split())
+    rows = table.numpy()
+    for ids in (a, b):
+        running = np.zeros(rows.shape[1], dtype=np.float32)
+        for i in ids:
+            running = running + rows[i]
+        assert np.array_equal(P.reading_order_sum(ids, table).numpy(), running)
+    gap = (P.reading_order_sum(a, table) - P.reading_order_sum(b, table)).abs().max()
+    assert 0 < gap < 1e-5  # rounding, not words
+    assert torch.equal(P.bag_of_embeddings(a, table), P.bag_of_embeddings(b, table))
+    in_64 = rows.astype(np.float64)
+    assert abs(in_64[a].sum(0) - in_64[b].sum(0)).max() < 1e-12
+
+
+def test_adamw_here_has_weight_decay_and_so_differs_from_adam():
+    runs = {}
+    for name in ("adam", "adamw"):
+        trainer = P.OrderTrainer(P.OrderConfig(optimizer=name))
+        decay = {g["weight_decay"] for g in trainer.optimizer.param_groups}
+        assert decay == {P.ADAMW_DECAY if name == "adamw" else 0.0}
+        trainer.step(3)
+        runs[name] = trainer.model.tokens[0].weight.detach().clone()
+    assert not torch.equal(runs["adam"], runs["adamw"])
+
+
 def test_shuffles_are_permutations_that_change_the_sentence():
     task = P.shared_task(16, 0)
     ids = task.train_ids[:500]

@@ -169,17 +169,76 @@ def test_every_unknown_word_gets_the_same_row():
 # ---- the real WordPiece --------------------------------------------------------------------
 
 
-def test_wordpiece_loop_equals_the_real_tokenizer(bad_inputs):
+def _real_tokenizer(truncate: bool = False) -> Tokenizer:
+    """The real all-MiniLM-L6-v2 tokenizer, straight from its tokenizer.json."""
     tok = Tokenizer.from_str(minilm.read_file("tokenizer.json").decode())
-    tok.no_truncation()  # the file cuts at 128 tokens; the loop splits any length
+    if not truncate:
+        tok.no_truncation()  # the file cuts at 128 tokens; the loop splits any length
     tok.no_padding()
-    texts = SENTENCES + [t for _, t in bad_inputs][:14] + [
-        sw.builtin_text("python")[:5000], "antidisestablishmentarianism " * 3,
-        "supercalifragilistic unrefrigeratable doglike catlike hyperdogs"]
+    return tok
+
+
+# Words that are hard for a WordPiece loop: the special tokens as typed (matched before
+# lower-casing), Unicode (accents, CJK, emoji, joiners, combining marks, right-to-left),
+# punctuation, "##" typed by hand, and words at the 100-character limit and one either side.
+HARD_WORDS = [
+    "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[PAD]", "[CLS] hello world", "x[SEP]y", "[[CLS]]",
+    "[cls] [Cls] [ CLS ]", "[MASK][MASK][PAD]", "[UNK]able", "##ing ## #", "unrefrigerated",
+    "Ünïcödé naïve café résumé coöperate Ångström", "ﬁnance ｆｕｌｌｗｉｄｔｈ", "İstanbul ß ǅ",
+    "我喜欢猫。日本語のテキスト 한국어", "dogs😀cats", "👨‍👩‍👧 family 👍🏽 ok 🇫🇷", "e\u0301 a\u0300",
+    "zero\u200bwidth soft\u00adhyphen", "tab\tnew\nline\r\x00nul \x7f", "אני אוהב חתולים",
+    "مرحبا بالعالم", "Привет мир", "ελληνικά", "don't stop-believing... (really?!) $5.00 #1 @me",
+    "<script>alert('x')</script>", "C++ C# F# .NET e-mail", "3.14159 1,000,000 ½ ² ⅷ",
+    "word" * 25, "word" * 25 + "s", "word" * 24 + "wor", "é" * 100, "é" * 101,
+    "x" * 99, "x" * 100, "x" * 101, "😀" * 100, "unbelievable" * 8 + "unbe",
+    "pneumonoultramicroscopicsilicovolcanoconiosis antidisestablishmentarianism",
+    "supercalifragilistic unrefrigeratable doglike catlike hyperdogs",
+]
+
+
+def test_wordpiece_loop_equals_the_real_tokenizer(bad_inputs):
+    tok = _real_tokenizer()
+    texts = SENTENCES + HARD_WORDS + [t for _, t in bad_inputs] + [
+        sw.builtin_text("python")[:5000], "antidisestablishmentarianism " * 3]
     for text in texts:
-        assert sw.wordpiece_tokens(text) == tok.encode(text, add_special_tokens=False).tokens
-        split = sw.real_split(text)  # what the model reads: at most 128 tokens
-        assert split.tokens == tok.encode(text, add_special_tokens=False).tokens[:128]
+        real = tok.encode(text, add_special_tokens=False).tokens
+        assert sw.wordpiece_tokens(text) == real, text[:60]
+
+
+def test_the_word_length_limit_is_the_real_ones():
+    """A word of exactly the limit is split, one more character is [UNK]: what the real
+    tokenizer does (an off-by-one in the loop's test fails here)."""
+    limit = minilm.config().get("max_input_chars_per_word") or json.loads(
+        minilm.read_file("tokenizer.json"))["model"]["max_input_chars_per_word"]
+    tok = _real_tokenizer()
+    for n in (limit - 1, limit, limit + 1):
+        word = ("word" * n)[:n]
+        real = tok.encode(word, add_special_tokens=False).tokens
+        assert sw.wordpiece_tokens(word) == real
+        assert (real == ["[UNK]"]) == (n > limit)
+
+
+def test_the_real_split_is_cut_where_the_tokenizer_cuts():
+    tok = _real_tokenizer(truncate=True)
+    cut = tok.truncation["max_length"]
+    for text in ["[CLS] hello world", "a " * cut, "a " * (cut + 1), "😀 " * 200, "x" * 500]:
+        split = sw.real_split(text)
+        assert split.tokens == tok.encode(text, add_special_tokens=False).tokens
+        assert split.total == len(_real_tokenizer().encode(text, add_special_tokens=False).ids)
+        assert split.max_tokens == cut
+    assert sw.real_split("[CLS] hello world").dropped == 0  # "[CLS]" is one token, none cut
+    assert sw.real_split("😀 " * 200).dropped == 200 - cut
+
+
+def test_emoji_have_no_row_and_make_their_word_unknown():
+    import unicodedata
+
+    n, known = sw.emoji_rows()
+    vocab = _real_tokenizer().get_vocab()
+    chars = [chr(c) for c in range(0x1F300, 0x1FB00) if unicodedata.category(chr(c)) != "Cn"]
+    assert n == len(chars) > 1000
+    assert known == sum(c in vocab or "##" + c in vocab for c in chars) == 0
+    assert sw.real_split("dogs😀cats").tokens == ["[UNK]"]  # the whole word, not one piece
 
 
 def test_the_real_vocabulary_and_table_shape():

@@ -119,6 +119,7 @@ def real_tables_figure(
         text=[f"{_count_words(p)} · {_percent(s)}" for p, s in
               zip(parameters, shares)],
         textposition="outside", textfont=dict(size=SMALL_FONT), cliponaxis=False,
+        constraintext="none",
         customdata=list(shares),
         hovertemplate="%{y}<br>%{x:,} parameters<br>%{customdata:.1%} of the model"
         "<extra></extra>",
@@ -142,11 +143,11 @@ def precision_figure(
         go.Bar(x=list(precisions), y=list(tied_mb), name="tied: one V × d table",
                marker_color=OKABE_ITO[2], text=[_mb(m) for m in tied_mb],
                textposition="outside", textfont=dict(size=SMALL_FONT), cliponaxis=False,
-               hovertemplate="%{x}: %{y:,.3f} MB<extra>tied</extra>"),
+               constraintext="none", hovertemplate="%{x}: %{y:,.3f} MB<extra>tied</extra>"),
         go.Bar(x=list(precisions), y=list(untied_mb), name="untied: input + output tables",
                marker_color=OKABE_ITO[3], text=[_mb(m) for m in untied_mb],
                textposition="outside", textfont=dict(size=SMALL_FONT), cliponaxis=False,
-               hovertemplate="%{x}: %{y:,.3f} MB<extra>untied</extra>"),
+               constraintext="none", hovertemplate="%{x}: %{y:,.3f} MB<extra>untied</extra>"),
     ])
     fig.update_yaxes(title_text="megabytes (10⁶ bytes)", range=[0, max(untied_mb) * 1.2],
                      tickfont=dict(size=SMALL_FONT))
