@@ -8,7 +8,7 @@ import torch
 
 import ui.process  # noqa: F401 - once per process: heavy imports, then gc.freeze()
 from ui import live, teacher
-from ui.guard import guarded
+from ui.guard import PageEnd, guarded
 
 run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
 
@@ -48,7 +48,10 @@ link_problems = st.container()  # above the page: filled once the page has read 
 first_values = teacher.start_of_run(page.url_path)
 try:
     with st.spinner("Working…", show_time=True):  # shown only for a run over half a second
-        guarded(page.run)()
+        try:
+            guarded(page.run)()
+        except PageEnd:  # the page ended early (ui.guard.end_page): the spinner still clears
+            pass
 finally:  # also when the page stops or reruns: the class's pace leaves page runs out
     live.record_page_run(time.thread_time() - run_started)
 with link_problems:

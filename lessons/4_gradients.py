@@ -14,6 +14,7 @@ from embedviz.text import PAD, PAD_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
 from ui import BIND, teacher
 from ui.charts import show_chart
+from ui.guard import end_page
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import md_escape
@@ -136,7 +137,7 @@ if result is None:
     st.warning("These settings make the numbers blow up (NaN or infinity) within the steps: "
                "lower the learning rates in *Learning rates and weight decay*.")
     next_lesson_link()
-    st.stop()
+    end_page()
 if kind != "classifier":
     st.caption(
         f"{MODEL_KINDS[kind]} has two tables: `model.embedding` (the input vectors, the table "
@@ -274,7 +275,7 @@ if not revealed and not state.get("grads__skip"):
         state["grads__skip"] = True
         st.rerun()
     next_lesson_link()
-    st.stop()
+    end_page()
 
 # ---- 3. After optimizer.step() ---------------------------------------------------------------
 st.header("3 · After `optimizer.step()`: what each optimizer moved")
