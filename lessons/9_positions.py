@@ -62,19 +62,6 @@ teacher.explain(
     "token is. Below you train three small models with and without it, on real numbers."
 )
 
-sentence = st.text_input("Your sentence", value="the tiger chased the farmer",
-                         key="pos_sentence", bind=BIND,
-                         help="Words of the built-in corpus are known to the models; other "
-                         "words become [UNK].", disabled=teacher.locked('pos_sentence'))
-reordered = st.text_input("The same words in another order",
-                          value="the farmer chased the tiger", key="pos_reordered", bind=BIND, disabled=teacher.locked('pos_reordered'))
-sentence = capped(sentence, MAX_SENTENCE_CHARS, "sentence")
-reordered = capped(reordered, MAX_SENTENCE_CHARS, "reordered sentence")
-tokens_a, tokens_b = P.sentence_tokens(sentence), P.sentence_tokens(reordered)
-if len(tokens_a) > MAX_TOKENS or len(tokens_b) > MAX_TOKENS:
-    st.warning(f"Only the first {MAX_TOKENS} tokens of each sentence are used.")
-    tokens_a, tokens_b = tokens_a[:MAX_TOKENS], tokens_b[:MAX_TOKENS]
-
 # ---- The models live in this session --------------------------------------------------------
 with st.expander("The three models and their training", expanded=False):
     c1, c2, c3, c4 = st.columns(4)
@@ -105,115 +92,9 @@ models = live.session_model(
     building="Building the three models…", forget=["pos__ahead"],
 )
 vocab = models.vocab
-ids_a, ids_b = vocab.encode_tokens(tokens_a), vocab.encode_tokens(tokens_b)
 
-# ---- 1. Order blindness ----------------------------------------------------------------------
-st.header("1 · A bag of vectors has no order")
-if not tokens_a:
-    st.info("Your sentence has no words (it is empty, or only spaces, punctuation or "
-            "invisible characters). Type a sentence above.")
-else:
-    table = pd.DataFrame({"sentence": tokens_a + [""] * max(0, len(tokens_b) - len(tokens_a)),
-                          "reordered": tokens_b + [""] * max(0, len(tokens_a) - len(tokens_b))},
-                         index=[f"pos {i}" for i in range(max(len(tokens_a), len(tokens_b)))])
-    st.dataframe(table.T, width="stretch")
-    unknown = sorted({t for t in tokens_a + tokens_b if vocab.id_of(t) == UNK_ID})
-    if unknown:
-        st.caption("Not in the models' vocabulary (they became [UNK]): "
-                   + ", ".join(f"“{md_escape(t)}”" for t in unknown[:20]))
-    if len(tokens_a) == 1:
-        st.info("One token has only one order: type a sentence of two words or more.")
-    elif not P.is_reordering(tokens_a, tokens_b):
-        st.warning("The second sentence does not hold exactly the same words as the first, so "
-                   "its bag of vectors differs: to see order blindness, use the same words in "
-                   "another order.")
-    else:
-        weight = models.model.tokens[0].weight.detach()  # the no-position model's table
-        bag_a, bag_b = P.bag_of_embeddings(ids_a, weight), P.bag_of_embeddings(ids_b, weight)
-        same = bool(torch.equal(bag_a, bag_b))
-        st.markdown(f"**Sum of the token vectors** (the first 4 of {dim} numbers) of each "
-                    "sentence, with the 32 bits of each number:")
-        show = pd.DataFrame({
-            "dimension": range(4),
-            "sentence": [f"{v:.9g}" for v in bag_a[:4].tolist()],
-            "reordered": [f"{v:.9g}" for v in bag_b[:4].tolist()],
-            "bits (sentence)": [np.float32(v).tobytes().hex() for v in bag_a[:4].numpy()],
-            "bits (reordered)": [np.float32(v).tobytes().hex() for v in bag_b[:4].numpy()],
-        })
-        st.dataframe(show, hide_index=True, width="stretch")
-        st.markdown(f"All {dim} numbers identical, bit for bit: **{same}**. A sum only "
-                    "knows how many times each token occurs (`counts @ W`), not where.")
-        found_a, found_b = models.p_original(ids_a), models.p_original(ids_b)
-        rows = [(NAMES[k], fmt_p(found_a[k]), fmt_p(found_b[k]),
-                 "–" if found_a[k] is None or found_b[k] is None
-                 else f"{abs(found_a[k] - found_b[k]):.1e}") for k in NAMES]
-        st.markdown(f"**The three models** (section 3) at step {models.step_count:,}: the "
-                    "probability that the text is in its original order")
-        st.dataframe(pd.DataFrame(rows, columns=["model", "sentence", "reordered",
-                                                 "difference"]),
-                     hide_index=True, width="stretch")
-        diff = abs(found_a["none"] - found_b["none"])
-        st.markdown(
-            f"Without positions the two answers differ by **{diff:.1e}**: nothing but float "
-            "rounding (its attention adds the same numbers in another order). That model "
-            "cannot tell the two sentences apart, whatever it learns.")
-        if len(tokens_a) > max_len or len(tokens_b) > max_len:
-            st.caption(P.learned_out_of_range_message(max_len, max(len(ids_a), len(ids_b)) - 1))
-
-# ---- 2. Token + position ---------------------------------------------------------------------
-st.header("2 · Token + position: what the model really reads")
-st.markdown(
-    "Each token's row of the token table gets the row of its **position** added: "
-    "`x[p] = token_table[id[p]] + position_table[p]`, both `seq_len × dim`. The position rows "
-    "come from one of two places:"
-)
-f1, f2 = st.columns(2)
-with f1:
-    st.markdown("**Sinusoidal** (the original Transformer): a formula, nothing to learn.")
-    st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d}}\right)")
-    st.latex(r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d}}\right)")
-with f2:
-    st.markdown("**Learned** (BERT, GPT-2, MiniLM): a second table, trained like the tokens.")
-    st.code(f"pos = nn.Embedding({max_len}, {dim})\n"
-            f"x = tok(ids) + pos(arange(len(ids)))", language="python")
-kind = st.radio("Position rows to add", ["sinusoidal", "learned"], format_func=NAMES.get,
-                key="pos_kind", bind=BIND, horizontal=True, disabled=teacher.locked('pos_kind'))
-if not tokens_a:
-    st.info("Type a sentence above to see its rows.")
-else:
-    n = len(ids_a)
-    k_index = list(NAMES).index(kind)
-    token_rows = models.token_rows(kind, ids_a)  # (seq, dim)
-    if kind == "learned" and n > max_len:
-        st.warning(P.learned_out_of_range_message(max_len, n - 1) + " Raise the trained length "
-                   "or pick sinusoidal positions: the formula has a value for any position.")
-    else:
-        pos_rows = models.position_table(kind, n)  # (seq, dim)
-        show_chart(figs.sum_of_rows(token_rows, pos_rows, token_rows + pos_rows, tokens_a,
-                                    NAMES[kind]), key="pos_rows_chart")
-        st.caption(f"{n} tokens × {dim} dimensions each: hover a cell for its value (too many "
-                   f"cells to write the numbers). The token rows are the {NAMES[kind].lower()} "
-                   f"model's own table at step {models.step_count:,}.")
-    span = max(64, n)
-    sin = P.sinusoidal_table(span, dim).numpy()
-    wl = P.wavelengths(dim)
-    st.markdown(f"**Each dimension's wave** (sinusoidal, positions 0 to {span - 1}): dimension "
-                f"pair *i* repeats every 2π·10000^(2i/d) positions, from **{wl[0]:.1f}** "
-                f"positions (dimensions 0, 1) to **{wl[-1]:,.0f}** (dimensions {dim - 2}, "
-                f"{dim - 1}). Together they give every position its own pattern.")
-    show_chart(figs.waves(sin, marked=range(n)), key="pos_waves_chart")
-
-# ---- 3. Predict, then train ------------------------------------------------------------------
-st.header("3 · Three models trained side by side, live")
-st.markdown(
-    "The task needs order: **is this sentence in its original word order, or shuffled?** "
-    f"Sentences come from the built-in corpus ({len(models.task.train_ids):,} for training, "
-    f"{len(models.task.check) // 2} held out); in each batch about half are shuffled. The three "
-    "models are the same small transformer layer (self-attention, then the mean of the "
-    "vectors, then a choice of two classes), start from the same token table and see the same "
-    "batches. They differ only by their positions: none, sinusoidal, learned."
-)
-
+# ---- 1. Predict, then train: first, the live part is the lesson's picture -----------------
+st.header("1 · Three models trained side by side, live")
 ahead = state.get("pos__ahead")
 if ahead is None and not models.diverged:  # once per model: at step 0, shared by the server
     with st.spinner(f"Training copies {LOOK_AHEAD} steps ahead…"):
@@ -268,6 +149,127 @@ def live_view() -> None:
 
 
 live.show_live("pos", live_view)
+st.markdown(
+    "The task needs order: **is this sentence in its original word order, or shuffled?** "
+    f"Sentences come from the built-in corpus ({len(models.task.train_ids):,} for training, "
+    f"{len(models.task.check) // 2} held out); in each batch about half are shuffled. The three "
+    "models are the same small transformer layer (self-attention, then the mean of the "
+    "vectors, then a choice of two classes), start from the same token table and see the same "
+    "batches. They differ only by their positions: none, sinusoidal, learned."
+)
+
+# ---- The sentences of sections 2 and 3 ---------------------------------------------------------
+sentence = st.text_input("Your sentence", value="the tiger chased the farmer",
+                         key="pos_sentence", bind=BIND,
+                         help="Words of the built-in corpus are known to the models; other "
+                         "words become [UNK].", disabled=teacher.locked('pos_sentence'))
+reordered = st.text_input("The same words in another order",
+                          value="the farmer chased the tiger", key="pos_reordered", bind=BIND, disabled=teacher.locked('pos_reordered'))
+sentence = capped(sentence, MAX_SENTENCE_CHARS, "sentence")
+reordered = capped(reordered, MAX_SENTENCE_CHARS, "reordered sentence")
+tokens_a, tokens_b = P.sentence_tokens(sentence), P.sentence_tokens(reordered)
+if len(tokens_a) > MAX_TOKENS or len(tokens_b) > MAX_TOKENS:
+    st.warning(f"Only the first {MAX_TOKENS} tokens of each sentence are used.")
+    tokens_a, tokens_b = tokens_a[:MAX_TOKENS], tokens_b[:MAX_TOKENS]
+
+ids_a, ids_b = vocab.encode_tokens(tokens_a), vocab.encode_tokens(tokens_b)
+
+# ---- 2. Order blindness ----------------------------------------------------------------------
+st.header("2 · A bag of vectors has no order")
+if not tokens_a:
+    st.info("Your sentence has no words (it is empty, or only spaces, punctuation or "
+            "invisible characters). Type a sentence above.")
+else:
+    table = pd.DataFrame({"sentence": tokens_a + [""] * max(0, len(tokens_b) - len(tokens_a)),
+                          "reordered": tokens_b + [""] * max(0, len(tokens_a) - len(tokens_b))},
+                         index=[f"pos {i}" for i in range(max(len(tokens_a), len(tokens_b)))])
+    st.dataframe(table.T, width="stretch")
+    unknown = sorted({t for t in tokens_a + tokens_b if vocab.id_of(t) == UNK_ID})
+    if unknown:
+        st.caption("Not in the models' vocabulary (they became [UNK]): "
+                   + ", ".join(f"“{md_escape(t)}”" for t in unknown[:20]))
+    if len(tokens_a) == 1:
+        st.info("One token has only one order: type a sentence of two words or more.")
+    elif not P.is_reordering(tokens_a, tokens_b):
+        st.warning("The second sentence does not hold exactly the same words as the first, so "
+                   "its bag of vectors differs: to see order blindness, use the same words in "
+                   "another order.")
+    else:
+        weight = models.model.tokens[0].weight.detach()  # the no-position model's table
+        bag_a, bag_b = P.bag_of_embeddings(ids_a, weight), P.bag_of_embeddings(ids_b, weight)
+        same = bool(torch.equal(bag_a, bag_b))
+        st.markdown(f"**Sum of the token vectors** (the first 4 of {dim} numbers) of each "
+                    "sentence, with the 32 bits of each number:")
+        show = pd.DataFrame({
+            "dimension": range(4),
+            "sentence": [f"{v:.9g}" for v in bag_a[:4].tolist()],
+            "reordered": [f"{v:.9g}" for v in bag_b[:4].tolist()],
+            "bits (sentence)": [np.float32(v).tobytes().hex() for v in bag_a[:4].numpy()],
+            "bits (reordered)": [np.float32(v).tobytes().hex() for v in bag_b[:4].numpy()],
+        })
+        st.dataframe(show, hide_index=True, width="stretch")
+        st.markdown(f"All {dim} numbers identical, bit for bit: **{same}**. A sum only "
+                    "knows how many times each token occurs (`counts @ W`), not where.")
+        found_a, found_b = models.p_original(ids_a), models.p_original(ids_b)
+        rows = [(NAMES[k], fmt_p(found_a[k]), fmt_p(found_b[k]),
+                 "–" if found_a[k] is None or found_b[k] is None
+                 else f"{abs(found_a[k] - found_b[k]):.1e}") for k in NAMES]
+        st.markdown(f"**The three models** (section 1) at step {models.step_count:,}: the "
+                    "probability that the text is in its original order")
+        st.dataframe(pd.DataFrame(rows, columns=["model", "sentence", "reordered",
+                                                 "difference"]),
+                     hide_index=True, width="stretch")
+        diff = abs(found_a["none"] - found_b["none"])
+        st.markdown(
+            f"Without positions the two answers differ by **{diff:.1e}**: nothing but float "
+            "rounding (its attention adds the same numbers in another order). That model "
+            "cannot tell the two sentences apart, whatever it learns.")
+        if len(tokens_a) > max_len or len(tokens_b) > max_len:
+            st.caption(P.learned_out_of_range_message(max_len, max(len(ids_a), len(ids_b)) - 1))
+
+# ---- 3. Token + position ---------------------------------------------------------------------
+st.header("3 · Token + position: what the model really reads")
+st.markdown(
+    "Each token's row of the token table gets the row of its **position** added: "
+    "`x[p] = token_table[id[p]] + position_table[p]`, both `seq_len × dim`. The position rows "
+    "come from one of two places:"
+)
+f1, f2 = st.columns(2)
+with f1:
+    st.markdown("**Sinusoidal** (the original Transformer): a formula, nothing to learn.")
+    st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d}}\right)")
+    st.latex(r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d}}\right)")
+with f2:
+    st.markdown("**Learned** (BERT, GPT-2, MiniLM): a second table, trained like the tokens.")
+    st.code(f"pos = nn.Embedding({max_len}, {dim})\n"
+            f"x = tok(ids) + pos(arange(len(ids)))", language="python")
+kind = st.radio("Position rows to add", ["sinusoidal", "learned"], format_func=NAMES.get,
+                key="pos_kind", bind=BIND, horizontal=True, disabled=teacher.locked('pos_kind'))
+if not tokens_a:
+    st.info("Type a sentence above to see its rows.")
+else:
+    n = len(ids_a)
+    k_index = list(NAMES).index(kind)
+    token_rows = models.token_rows(kind, ids_a)  # (seq, dim)
+    if kind == "learned" and n > max_len:
+        st.warning(P.learned_out_of_range_message(max_len, n - 1) + " Raise the trained length "
+                   "or pick sinusoidal positions: the formula has a value for any position.")
+    else:
+        pos_rows = models.position_table(kind, n)  # (seq, dim)
+        show_chart(figs.sum_of_rows(token_rows, pos_rows, token_rows + pos_rows, tokens_a,
+                                    NAMES[kind]), key="pos_rows_chart")
+        st.caption(f"{n} tokens × {dim} dimensions each: hover a cell for its value (too many "
+                   f"cells to write the numbers). The token rows are the {NAMES[kind].lower()} "
+                   f"model's own table at step {models.step_count:,}.")
+    span = max(64, n)
+    sin = P.sinusoidal_table(span, dim).numpy()
+    wl = P.wavelengths(dim)
+    st.markdown(f"**Each dimension's wave** (sinusoidal, positions 0 to {span - 1}): dimension "
+                f"pair *i* repeats every 2π·10000^(2i/d) positions, from **{wl[0]:.1f}** "
+                f"positions (dimensions 0, 1) to **{wl[-1]:,.0f}** (dimensions {dim - 2}, "
+                f"{dim - 1}). Together they give every position its own pattern.")
+    show_chart(figs.waves(sin, marked=range(n)), key="pos_waves_chart")
+
 
 # ---- 4. What the positions look like ---------------------------------------------------------
 st.header("4 · Which positions look alike? PE · PEᵀ")
