@@ -186,7 +186,9 @@ with left:
     show_chart(figs.integer_line(examples.INTEGER_IDS), key="words_intline_chart")
     dists = sorted(integer_id_distances(examples.INTEGER_IDS), key=lambda t: t[2])
     st.dataframe(pd.DataFrame(dists, columns=["word", "word ", "|ID difference|"]),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch",  # narrow word columns: all three fit at 1024 px
+                 column_config={w: st.column_config.TextColumn(width="small")
+                                for w in ("word", "word ")})
     near = dists[0]
     st.markdown(
         f"By these IDs the closest pair is **{near[0]}–{near[1]}** ({near[2]}), and "

@@ -10,6 +10,7 @@ from ui import BIND, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
+from ui.tables import show_wide
 from ui.text import capped, md_escape
 
 OWN = "own"
@@ -76,8 +77,7 @@ def word_level_section() -> None:
         "Your sentence, word by word:"
     )
     if wl.tokens:
-        st.dataframe(pd.DataFrame({"word": wl.tokens, "ID": [str(i) for i in wl.ids]}).T,
-                     width="stretch")
+        show_wide(pd.DataFrame({"word": wl.tokens, "ID": [str(i) for i in wl.ids]}).T)
     if len(wl.unknown) >= 2:
         left, right = st.columns([1, 1])
         with left:
@@ -150,7 +150,7 @@ def bpe_section() -> None:
     if pieces:
         st.markdown(f"Your sentence after {k:,} merges: **{len(pieces)} tokens** "
                     f"(it was {len(bpe.encode(sentence, 0)[0])} symbols).")
-        st.dataframe(_pieces_table(pieces, ids, alphabet), width="stretch")
+        show_wide(_pieces_table(pieces, ids, alphabet))
         known = sw.text_vocabulary(text)
         unseen = [w for w in dict.fromkeys(tokenize(sentence)) if w not in known]
         if unseen:
@@ -238,8 +238,7 @@ def real_section() -> None:
     )
     split = sw.real_split(sentence)
     if split.tokens:
-        st.dataframe(pd.DataFrame({"token": split.tokens, "ID": [str(i) for i in split.ids]}).T,
-                     width="stretch")
+        show_wide(pd.DataFrame({"token": split.tokens, "ID": [str(i) for i in split.ids]}).T)
     if len(split.tokens) < len(sw.wordpiece_tokens(sentence)):
         st.caption(f"The model reads at most {len(split.tokens)} tokens (its tokenizer.json "
                    "cuts there): the rest of the sentence is left out.")
