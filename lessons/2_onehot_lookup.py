@@ -89,12 +89,12 @@ st.markdown(
     "the others: row *i* of `X @ W` **is** row `ids[i]` of W. On the right, `W[ids]` is what "
     "the real `nn.Embedding` layer returns. Matching rows share a colour."
 )
-show_chart(
-    figs.forward_figure(fwd4.X.numpy(), W4.numpy(), fwd4.via_matmul.numpy(),
-                        fwd4.via_lookup.numpy(), TEXTBOOK_IDS,
-                        [f"ID {i}" for i in range(TEXTBOOK_VOCAB)]),
-    key="onehot_fig_textbook",
-)
+times, equals = figs.textbook_figures(  # two rows: room to write every number
+    fwd4.X.numpy(), W4.numpy(), fwd4.via_matmul.numpy(), fwd4.via_lookup.numpy(),
+    TEXTBOOK_IDS, [f"ID {i}" for i in range(TEXTBOOK_VOCAB)])
+show_chart(times, key="onehot_fig_textbook")
+st.markdown("### =")  # X × W = (X @ W ≡ W[ids])
+show_chart(equals, key="onehot_fig_textbook_result")
 show_zero_check(fwd4.max_abs_diff, "X @ W − W[ids]", " over all 15 numbers")
 
 # ---- 2 · the student's IDs ------------------------------------------------------------------
