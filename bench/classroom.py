@@ -46,21 +46,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from assets import Fetched, fetch_all, record  # noqa: E402
 from stclient import StClient  # noqa: E402
 
 BASE_INTERVAL = 0.5  # embedviz.classroom.BASE_INTERVAL: a student alone (no pace line)
 TARGETS = dict(p95=1.5, p95_space=3.0, delivered=0.90, steps=10.0, late=5.0,
-               rss=1.5 * 2**30)
+               rss=1.5 * 2**30, arrival=3.0)
 PLAY_KEY = "train__play"
 STEP, LOSS = "Step", "Loss (recent)"
 
 
 # ---- the server ------------------------------------------------------------------------------
-def start_server(port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+def start_server(port: int, root: Path = ROOT) -> subprocess.Popen:
+    entry = "serve.py" if (root / "serve.py").exists() else "app.py"  # as the README starts it
+    cmd = [sys.executable, "-m", "streamlit", "run", entry, "--server.port", str(port),
            "--server.headless", "true"]
     log = open(f"/tmp/classroom-server-{port}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -163,6 +165,8 @@ class Student:
     redraws: list[tuple[float, int, str]] = field(default_factory=list)  # (t, step, loss)
     space_runs: list[float] = field(default_factory=list)  # seconds per reseed run
     failed: str | None = None
+    assets: Fetched | None = None  # the page's static files, fetched before the websocket
+    ws_time: float | None = None  # websocket opened -> the first run finished
 
     def on_redraw(self, c: StClient, at: float, numbers: dict[str, str]) -> None:
         if self.page != "train" or self.play_sent is None:
@@ -172,13 +176,25 @@ class Student:
             self.redraws.append((at, step, numbers.get(LOSS, "")))
 
 
-async def train_student(s: Student, url: str, end: float) -> None:
+async def open_page(s: Student, c: StClient, url: str, page: str, query: str,
+                    assets: list[str]) -> None:
+    """What a browser does for a first page: the HTML and static files (``assets``, the
+    paths a real Chromium fetched), then the websocket and the page's first run. Sets
+    ``s.load_time`` (all of it), ``s.assets`` and ``s.ws_time``."""
+    t0 = time.monotonic()
+    if assets:
+        s.assets = await fetch_all(url, [f"/{page}?{query}", *assets[1:]])
+    t1 = time.monotonic()
+    await c.connect()
+    await c.load_page(page, query)
+    s.ws_time = time.monotonic() - t1
+    s.load_time = time.monotonic() - t0
+
+
+async def train_student(s: Student, url: str, end: float, assets: list[str]) -> None:
     c = s.client = StClient(url, s.name, on_redraw=s.on_redraw)
     try:
-        t0 = time.monotonic()
-        await c.connect()
-        await c.load_page("train", f"train_seed={s.seed}")
-        s.load_time = time.monotonic() - t0
+        await open_page(s, c, url, "train", f"train_seed={s.seed}", assets)
         if time.monotonic() < end:
             s.play_sent = time.monotonic()
             await c.click(PLAY_KEY)
@@ -192,13 +208,11 @@ async def train_student(s: Student, url: str, end: float) -> None:
         c.stop_auto_reruns()
 
 
-async def space_student(s: Student, url: str, end: float, every: float) -> None:
+async def space_student(s: Student, url: str, end: float, every: float,
+                        assets: list[str]) -> None:
     c = s.client = StClient(url, s.name)
     try:
-        t0 = time.monotonic()
-        await c.connect()
-        await c.load_page("space", f"space_method=t-SNE&space_seed={s.seed}")
-        s.load_time = time.monotonic() - t0
+        await open_page(s, c, url, "space", f"space_method=t-SNE&space_seed={s.seed}", assets)
         seed = s.seed
         while time.monotonic() + every < end:
             await asyncio.sleep(every)
@@ -211,14 +225,12 @@ async def space_student(s: Student, url: str, end: float, every: float) -> None:
         s.failed = f"{type(exc).__name__}: {exc}"
 
 
-async def late_student(s: Student, url: str, at: float, end: float) -> None:
+async def late_student(s: Student, url: str, at: float, end: float,
+                       assets: list[str]) -> None:
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     c = s.client = StClient(url, s.name)
     try:
-        t0 = time.monotonic()
-        await c.connect()
-        await c.load_page("train", f"train_seed={s.seed}")
-        s.load_time = time.monotonic() - t0
+        await open_page(s, c, url, "train", f"train_seed={s.seed}", assets)
         await asyncio.sleep(max(0.0, end - time.monotonic()))
     except Exception as exc:  # noqa: BLE001
         s.failed = f"{type(exc).__name__}: {exc}"
@@ -368,12 +380,12 @@ async def classroom(args, url: str, monitor: Monitor | None) -> dict:
     tasks = []
     for i, s in enumerate(students):
         await asyncio.sleep(args.ramp / max(1, len(students)) if i else 0)
-        coro = (train_student(s, url, end) if s.page == "train"
-                else space_student(s, url, end, args.space_every))
+        coro = (train_student(s, url, end, args.asset_paths) if s.page == "train"
+                else space_student(s, url, end, args.space_every, args.asset_paths))
         tasks.append(asyncio.ensure_future(coro))
     late_at = t_start + args.ramp + (args.late_at if args.late_at is not None
                                      else args.seconds / 2)
-    tasks.append(asyncio.ensure_future(late_student(late, url, late_at, end)))
+    tasks.append(asyncio.ensure_future(late_student(late, url, late_at, end, args.asset_paths)))
     await asyncio.gather(*tasks)
     t_end = time.monotonic()
     cpu1 = monitor.sample()[1] if monitor else None
@@ -401,7 +413,7 @@ def report(args, url: str, res: dict, monitor: Monitor | None) -> bool:
     print(f"classroom bench, {datetime.datetime.now().isoformat(timespec='seconds')}, "
           f"{platform.node()}: nproc {os.cpu_count()}, CPU {cpu_model()}, "
           f"load average {os.getloadavg()[0]:.2f} (1 min) at the end")
-    print(f"server {url}; {args.sessions} students ({len(train)} on /train, {len(space)} on "
+    print(f"server {url} (app from {args.app_root}); {args.sessions} students ({len(train)} on /train, {len(space)} on "
           f"/space), {args.seconds:g} s after a {args.ramp:g} s ramp"
           f"{' (cold server)' if args.cold else ''}; late student at "
           f"{(args.late_at if args.late_at is not None else args.seconds / 2):g} s; "
@@ -434,6 +446,30 @@ def report(args, url: str, res: dict, monitor: Monitor | None) -> bool:
     print(f"{'late':<8} {1:>8} {'':>10} {'':>8} {'':>8} {'':>8} {'':>22} {'':>12} "
           f"{fmt(late.load_time if late.load_time is not None else float('nan')):>16}s "
           f"{len(lerr):>6}")
+    arrivals = [s for s in students if s.load_time is not None]
+    arr = [s.load_time for s in arrivals]
+    print()
+    print(f"arrival: first page of the {len(arrivals)} students arriving over {args.ramp:g} s: "
+          f"p50 {fmt(pct(arr, .5))} s, p95 {fmt(pct(arr, .95))} s, "
+          f"max {fmt(max(arr, default=float('nan')))} s (HTML and static files, then the "
+          "websocket and the page's first run)")
+    fetched = [s.assets for s in arrivals if s.assets is not None]
+    if fetched:
+        secs = [f.seconds for f in fetched]
+        ws = [s.ws_time for s in arrivals if s.ws_time is not None]
+        codes: dict = {}
+        for f in fetched:
+            for k, v in f.encodings.items():
+                codes[k] = codes.get(k, 0) + v
+        bad = sum(f.static_failures for f in fetched)
+        print(f"  static files: p50 {fmt(pct(secs, .5))} s, p95 {fmt(pct(secs, .95))} s; "
+              f"{fetched[0].requests} requests, "
+              f"{statistics.mean(f.wire_bytes for f in fetched) / 2**20:.2f} MB on the wire "
+              f"per student (encodings: {', '.join(f'{k} {v}' for k, v in codes.items())}; "
+              f"{bad} static files not 200); websocket -> first run finished: "
+              f"p50 {fmt(pct(ws, .5))} s, p95 {fmt(pct(ws, .95))} s")
+        if bad:
+            st["errors"].append(f"{bad} static-file responses were not 200")
     print()
     print("gap = time between consecutive redraws of one student (pooled); delivered = redraws"
           " that arrived / redraws the page promised (each gap / the refresh interval the page"
@@ -490,6 +526,8 @@ def report(args, url: str, res: dict, monitor: Monitor | None) -> bool:
          dfrac >= TARGETS["delivered"]),
         (f"steps/s {fmt(st['steps'], '.1f')} >= {TARGETS['steps']:g}",
          st["steps"] >= TARGETS["steps"]),
+        (f"arrival p95 {fmt(pct(arr, .95))} s <= {TARGETS['arrival']:g} s",
+         pct(arr, .95) <= TARGETS["arrival"]),
         (f"late page {fmt(late.load_time or float('nan'))} s <= {TARGETS['late']:g} s",
          late.load_time is not None and late.load_time <= TARGETS["late"]),
         (f"peak RSS {rss / 2**30:.2f} GB <= 1.5 GB" if rss else "peak RSS not measured",
@@ -501,6 +539,15 @@ def report(args, url: str, res: dict, monitor: Monitor | None) -> bool:
     print(("PASS" if ok else "FAIL") + ": " + "; ".join(
         f"{'ok' if c else 'FAIL'} {text}" for text, c in checks))
     return ok
+
+
+def html_assets(url: str) -> list[str]:
+    """Without a browser (``--cold``, to keep the server cold): the page and the files its
+    HTML names (scripts, preloads, stylesheets), not the chunks its scripts load later."""
+    with urllib.request.urlopen(f"{url}/train", timeout=30) as r:
+        html = r.read().decode("utf-8", "replace")
+    return ["/train", *dict.fromkeys("/" + m.lstrip("./") for m in re.findall(
+        r'(?:src|href)="(\./static/[^"]+|\./favicon[^"]*)"', html))]
 
 
 def cpu_model() -> str:
@@ -527,7 +574,14 @@ def main() -> None:
                     help="server process(es) to measure with --url (repeatable; default: "
                     "$EMBEDVIZ_PIDS)")
     ap.add_argument("--port", type=int, default=8599)
-    ap.add_argument("--ramp", type=float, default=5, help="seconds over which students arrive")
+    ap.add_argument("--app-root", type=Path, default=ROOT,
+                    help="start the app from this checkout (a baseline: `git worktree add "
+                    "/tmp/base <rev>`), measured by this bench")
+    ap.add_argument("--ramp", type=float, default=10,
+                    help="seconds over which students arrive (issue #26: a class within 10 s)")
+    ap.add_argument("--no-assets", dest="assets", action="store_false",
+                    help="open pages by websocket only, without the HTML and static files a "
+                    "browser fetches first (recorded once with Chromium)")
     ap.add_argument("--late-at", type=float, default=None,
                     help="seconds after the ramp when the late student arrives (default: half)")
     ap.add_argument("--cold", action="store_true",
@@ -539,10 +593,18 @@ def main() -> None:
     if args.url:
         url, roots = args.url, args.pid
     else:
-        proc = start_server(args.port)
+        proc = start_server(args.port, args.app_root)
         url, roots = f"http://127.0.0.1:{args.port}", [proc.pid]
     monitor = Monitor(roots) if roots else None
     try:
+        args.asset_paths = []
+        if args.assets:  # a real Chromium opens lesson 3 once (this also warms the server)
+            t = time.monotonic()
+            args.asset_paths = (html_assets(url) if args.cold
+                                else record(f"{url}/train?train_seed=0"))
+            print(f"{'from the HTML' if args.cold else 'recorded with Chromium'}: "
+                  f"{len(args.asset_paths)} HTTP requests for a first page of /train "
+                  f"({time.monotonic() - t:.1f} s)")
         res = asyncio.run(classroom(args, url, monitor))
     finally:
         if proc is not None:

@@ -24,8 +24,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from stclient import StClient  # noqa: E402
 from train_tick import start_server  # noqa: E402
 
-ROUTES = ["words", "onehot", "train", "gradients", "space", "pretrained", "subwords", "sizes",
-          "positions", "readers"]
+from embedviz.lessons import LESSONS  # noqa: E402 - train_tick put the repository on the path
+
+ROUTES = [lesson.url_path for lesson in LESSONS]
 
 
 def rss_mb(pid: int) -> float:

@@ -3,7 +3,9 @@
 # machine, without Docker: the same nginx template as compose.yaml (deploy/embedviz.conf.template),
 # rendered into a temporary directory for Debian's nginx. Loopback addresses only.
 #
-#   bench/replicas.sh [-k K] start           start, wait for health, print URL and PIDs, run until Ctrl-C
+#   bench/replicas.sh [-k K] start           start, wait for health, print URL and PIDs, run until
+#                                            Ctrl-C; a replica that exits is started again (same
+#                                            port, new PID, a line on stderr); nginx exiting stops all
 #   bench/replicas.sh [-k K] run -- CMD...   start, run CMD with EMBEDVIZ_URL, EMBEDVIZ_PIDS
 #                                            (space-separated replica PIDs) and EMBEDVIZ_LOG_DIR set,
 #                                            stop everything, exit with CMD's status
@@ -18,7 +20,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -121,15 +123,18 @@ done
 
 # --- the replicas ------------------------------------------------------------------------------
 cd "$repo"  # Streamlit reads .streamlit/config.toml from the working directory
-upstreams=""
-for i in $(seq 1 "$k"); do
-  p=$((port + i))
+start_replica() {  # start_replica I: replica I (1..K) on EMBEDVIZ_PORT + I; sets pids[I-1]
+  local p=$((port + $1))
   "$py" -m streamlit run app.py \
     --server.port "$p" --server.address 127.0.0.1 --server.headless true \
     --server.fileWatcherType none --browser.gatherUsageStats false \
-    >"$tmp/replica-$p.log" 2>&1 &
-  pids+=("$!")
-  upstreams+="server 127.0.0.1:$p max_fails=3 fail_timeout=30s; "
+    >>"$tmp/replica-$p.log" 2>&1 &
+  pids[$(($1 - 1))]=$!
+}
+upstreams=""
+for i in $(seq 1 "$k"); do
+  start_replica "$i"
+  upstreams+="server 127.0.0.1:$((port + i)) max_fails=3 fail_timeout=30s; "
 done
 
 # --- nginx, from the same template as compose.yaml -----------------------------------------------
@@ -208,11 +213,39 @@ if [ "$mode" = start ]; then
   echo "EMBEDVIZ_URL=$EMBEDVIZ_URL"
   echo "EMBEDVIZ_PIDS=$EMBEDVIZ_PIDS"
   echo "replicas.sh: running; Ctrl-C stops everything" >&2
-  # Returns when any child (a replica or nginx) exits on its own: then stop the rest.
+  # Supervise: a replica that exits is started again on its port (its students get a new, empty
+  # session; nginx's max_fails sends new students elsewhere meanwhile). If one keeps dying (5
+  # starts within 60 s), stop: its log says why. nginx exiting stops everything.
   set +e
-  wait -n "${pids[@]}" "$nginx_pid"
-  echo "replicas.sh: a server exited unexpectedly; stopping the rest" >&2
-  exit 1
+  declare -A starts=()
+  while true; do
+    ended=""
+    wait -n -p ended "${pids[@]}" "$nginx_pid"
+    rc=$?
+    [ -n "$ended" ] || continue  # a signal, not a child
+    if [ "$ended" = "$nginx_pid" ]; then
+      echo "replicas.sh: nginx exited (status $rc); stopping the replicas" >&2
+      cat "$tmp/logs/error.log" >&2
+      exit 1
+    fi
+    for i in $(seq 1 "$k"); do
+      [ "${pids[$((i - 1))]}" = "$ended" ] || continue
+      p=$((port + i))
+      now=$SECONDS
+      recent=""
+      for t in ${starts[$i]:-}; do [ $((now - t)) -lt 60 ] && recent+="$t "; done
+      starts[$i]="$recent$now"
+      if [ "$(wc -w <<<"${starts[$i]}")" -ge 5 ]; then
+        echo "replicas.sh: replica $i (127.0.0.1:$p) exited 5 times within 60 s; stopping. Its log:" >&2
+        tail -n 40 "$tmp/replica-$p.log" >&2
+        exit 1
+      fi
+      echo "replicas.sh: replica $i (127.0.0.1:$p, pid $ended) exited with status $rc; starting it again" >&2
+      sleep 1
+      start_replica "$i"
+      echo "replicas.sh:   replica $i  127.0.0.1:$p  pid ${pids[$((i - 1))]}" >&2
+    done
+  done
 else
   set +e
   "$@"

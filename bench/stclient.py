@@ -202,6 +202,7 @@ class StClient:
         self.redraws: list[tuple[float, dict[str, str]]] = []  # (time, a chart's numbers)
         self.pace_lines: list[tuple[float, str]] = []  # (time, text) of the busy-server line
         self.elements_in: Counter[str] = Counter()  # new elements received, by kind
+        self.charts_in: list[tuple[float, str]] = []  # (time, element id) of every chart
         self._pace_paths: set[tuple[int, ...]] = set()  # where pace lines were drawn
         self.ws = None
         self.page_name = ""
@@ -517,6 +518,8 @@ class StClient:
             el = d.new_element
             kind = el.WhichOneof("type")
             self.elements_in[kind] += 1
+            if kind == "plotly_chart":
+                self.charts_in.append((time.monotonic(), el.plotly_chart.id))
             keep = None
             if kind == "metric":
                 run.metrics[el.metric.label] = el.metric.body

@@ -17,7 +17,7 @@ over interleaved repeats (a shared machine is noisy):
    empty live view costs the same server (``bench/floor_app.py``, measured the same way,
    interleaved) plus those steps in a bare PyTorch loop;
 4. the neighbour accuracy of lesson 3's defaults at steps 100-500 over seeds 0-4 (baseline:
-   the random table at step 0), the figure the README quotes for "when do the kinds group";
+   the random table at step 0), the figure docs/decisions.md quotes for "when do the kinds group";
 5. seconds to a neighbour accuracy of 0.9 against gensim's Word2Vec (skip-gram, same
    dimension, window, negatives and subsampling, one worker) on the same corpus;
 6. the memory one session keeps: process RSS growth per session, in fresh processes,

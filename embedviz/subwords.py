@@ -32,9 +32,11 @@ that starts the word, then the longest ``##`` continuation piece, and so on.
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +51,6 @@ MAX_TEXT_CHARS = 100_000  # a student's text is cut here (with a message)
 MAX_MERGES = 3_000
 MAX_SENTENCE_CHARS = 500
 UNK_BERT = "[UNK]"  # the real model's unknown token (ID 100 of its vocabulary)
-_lock = threading.Lock()
 
 # ---------------------------------------------------------------------------- the texts
 
@@ -249,12 +250,14 @@ def _pairs(symbols: list[str]) -> Counter:
     return Counter(zip(symbols, symbols[1:]))
 
 
-def train_bpe(counts: Counter, cfg: BPEConfig = BPEConfig()) -> BPE:
+def train_bpe(counts: Counter, cfg: BPEConfig = BPEConfig(),
+              progress: Callable[[float], None] | None = None) -> BPE:
     """Learn up to ``cfg.max_merges`` merges from word counts: the merge loop of the lesson.
 
     Pair counts are kept up to date as words change (only the words holding the merged pair
     are rewritten), and a heap finds the most frequent pair; an entry whose count is out of
-    date is skipped, since every change pushes the pair's current count.
+    date is skipped, since every change pushes the pair's current count. ``progress`` is
+    told the share of the merges done, every 100 merges.
     """
     words = [to_symbols(w, cfg.alphabet) for w in counts]  # each distinct word, as symbols
     freq = list(counts.values())
@@ -286,6 +289,8 @@ def train_bpe(counts: Counter, cfg: BPEConfig = BPEConfig()) -> BPE:
             ids[piece] = len(vocab)
             vocab.append(piece)
         merges.append(Merge(left, right, piece, count))
+        if progress is not None and len(merges) % 100 == 0:
+            progress(len(merges) / cfg.max_merges)
         changed = set()
         for i in sorted(where.pop((left, right))):
             old, new = words[i], merge_pair(words[i], left, right)
@@ -333,20 +338,64 @@ def _first_ranks(merges: list[Merge]) -> dict:
 
 _trained: dict = {}  # (text digest, alphabet) -> BPE: built once per process, shared read-only
 _TRAINED_KEEP = 24  # a few students' own texts besides the built-in ones
+_trained_lock = threading.Lock()  # guards the two dicts only: never held while training
+_training: dict = {}  # key -> threading.Event: a training of that text is under way
 
 
-def bpe_for_text(text: str, alphabet: str) -> BPE:
+def text_key(text: str, alphabet: str) -> tuple[str, str]:
+    """What a text's merges depend on: its exact characters (a digest) and the alphabet."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), alphabet
+
+
+def bpe_for_text(text: str, alphabet: str,
+                 progress: Callable[[float], None] | None = None) -> BPE:
     """The full merge list of a text (``MAX_MERGES``), learned once per process and shared:
-    a slider then only replays the first k merges, which costs milliseconds."""
-    import hashlib
+    a slider then only replays the first k merges, which costs milliseconds.
 
-    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), alphabet)
-    with _lock:  # two students asking for the same text wait for one training
-        if key not in _trained:
+    Two callers asking for the same text wait for one training; a caller asking for a text
+    already learned (or for another text) never waits for someone else's training."""
+    key = text_key(text, alphabet)
+    while True:
+        with _trained_lock:
+            if key in _trained:
+                return _trained[key]
+            running = _training.get(key)
+            if running is None:
+                running = _training[key] = threading.Event()
+                break
+        running.wait()  # the same text, learned by another thread: then read it
+    try:
+        bpe = train_bpe(word_counts(text), BPEConfig(alphabet, MAX_MERGES), progress)
+        with _trained_lock:
             if len(_trained) >= _TRAINED_KEEP:
                 _trained.pop(next(iter(_trained)))  # the oldest
-            _trained[key] = train_bpe(word_counts(text), BPEConfig(alphabet, MAX_MERGES))
-        return _trained[key]
+            _trained[key] = bpe
+        return bpe
+    finally:
+        with _trained_lock:
+            _training.pop(key).set()
+
+
+@dataclass(frozen=True)
+class TextMerges:
+    """Everything lesson 7 learns from one text: its merges and the trade-off curve."""
+
+    bpe: BPE
+    trade_off: list  # [TradeOffPoint], empty for a text with fewer than five sentences
+
+
+def learn_text(text: str, alphabet: str,
+               progress: Callable[[float], None] | None = None) -> TextMerges:
+    """The merges of the whole text and the trade-off (merges of four sentences out of
+    five): the long work of lesson 7, run as one shared job (``ui.background``)."""
+    def part(lo: float):
+        return None if progress is None else (lambda f: progress(lo + f / 2))
+
+    bpe = bpe_for_text(text, alphabet, part(0.0))
+    seen, held = held_out_split(text)
+    if held and tokenize(seen):
+        bpe_for_text(seen, alphabet, part(0.5))  # trade_off reads it from the cache
+    return TextMerges(bpe, trade_off(text, alphabet))
 
 
 # ---------------------------------------------------------------------------- the trade-off
@@ -474,9 +523,12 @@ def real_split(text: str) -> RealSplit:
 # ---------------------------------------------------------------------------- unseen words
 
 
+_table_lock = threading.Lock()  # its own lock: a text's training never holds it up
+
+
 def real_table() -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The real token table (30522, 384), its row lengths and its tokens, shared read-only."""
-    with _lock:
+    with _table_lock:
         return _real_table()
 
 

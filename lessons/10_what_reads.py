@@ -393,7 +393,7 @@ def part_context() -> None:
         occ = rd.default_occurrences(minilm, name) if name != OWN else \
             own_occurrences(tuple(sentences), word)
     except rd.WordProblem as problem:
-        st.warning(str(problem))
+        st.warning(md_escape(problem))  # it quotes the word typed or in the URL
         return
     seconds = time.perf_counter() - start
     st.dataframe(tokens_table(occ, sentences), hide_index=True, width="stretch")

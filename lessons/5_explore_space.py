@@ -16,7 +16,7 @@ from embedviz import pretrained, projection, similarity
 from embedviz.figures import space as figs
 from embedviz.seeding import MAX_SEED
 from embedviz.text import SPECIALS, tokenize
-from ui import teacher
+from ui import background, teacher
 from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
@@ -219,6 +219,20 @@ def project(wmap: projection.WordMap, view_options=None) -> Picture | None:
 
 
 ITERATION_CHOICES = ["auto", *range(100, 1001, 50)]
+# A picture's work: words × iterations (× 2.5 in 3-D, where each step costs that much more).
+# 4 million is about ten seconds of the worker's CPU here (3,000 words × 1,000 iterations in
+# 3-D, 7.5 million, measured 17.6 s); a longer one is refused with a message.
+TSNE_BUDGET = 4_000_000
+TSNE_3D_COST = 2.5
+
+
+def tsne_iterations(n: int, cfg: projection.TSNEConfig) -> int:
+    return cfg.n_iter if cfg.n_iter is not None else projection.schedule_for(n).n_iter
+
+
+def tsne_steps(n: int, cfg: projection.TSNEConfig) -> float:
+    """Point-steps of a t-SNE: the budget above counts these."""
+    return n * tsne_iterations(n, cfg) * (TSNE_3D_COST if cfg.dims == 3 else 1)
 
 
 def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture | None:
@@ -248,19 +262,33 @@ def tsne_picture(wmap: projection.WordMap, dims: int, labels: bool) -> Picture |
     cfg = projection.TSNEConfig(dims, used, None if n_iter == "auto" else int(n_iter),
                                 None if lr == "auto" else float(lr),
                                 int(seed))
-    result = projection.tsne_lookup(wmap.matrix, cfg)  # computed before, by anyone: instant
-    if result is None:
+    spec = background.tsne_job(wmap.matrix, cfg)
+    asked = background.lookup(spec[0])  # computed before, or under way, by anyone: no wait
+    if asked is not None and asked.state != "failed":
+        job = background.settle(asked)
+    else:
+        steps = tsne_steps(n, cfg)
+        if steps > TSNE_BUDGET:
+            st.warning(
+                f"This t-SNE is too long for a shared server: {n:,} words × "
+                f"{tsne_iterations(n, cfg):,} iterations"
+                + (" in 3-D (which counts 2.5 times)" if dims == 3 else "")
+                + f" is {steps / 1e6:.1f} million point-steps; a picture may take at most "
+                f"{TSNE_BUDGET / 1e6:g} million (for example 3,000 words × 1,000 iterations in "
+                "2-D, or 3,000 × 500 in 3-D). Choose fewer iterations or fewer words.")
+            return None
         # a long computation starts on an explicit action, never on each step of a slider
         if not st.button(f"Draw the t-SNE of these {n} words", key="space__tsne_go",
                          type="primary", icon=":material/scatter_plot:"):
-            st.info("t-SNE takes up to a few seconds (3,000 words: about 3 s): set the words "
-                    "and the settings, then press the button. Results are remembered.")
+            st.info("t-SNE takes up to ten seconds (3,000 words: about 3 s): set the words "
+                    "and the settings, then press the button. It runs in the background, one "
+                    "picture at a time for each student, and every result is remembered for "
+                    "the whole class.")
             return None
-        bar = st.progress(0.0, text=f"t-SNE of {n} words...")
-        result = projection.tsne_cached(  # cached by its inputs, shared by all sessions
-            wmap.matrix, cfg,
-            progress=lambda f: bar.progress(f, text=f"t-SNE of {n} words: {f:.0%}"))
-        bar.empty()
+        job = background.ask_for(spec)
+    if job is None:
+        return None
+    result = job.result
     titles = [f"t-SNE {i + 1}" for i in range(dims)]
     trust = cached_trust(wmap.matrix, result.coords)
     return Picture(result.coords, titles, (

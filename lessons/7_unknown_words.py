@@ -6,12 +6,12 @@ import streamlit as st
 from embedviz import subwords as sw
 from embedviz.figures import subwords as figs
 from embedviz.text import UNK, UNK_ID, tokenize
-from ui import BIND, teacher
+from ui import BIND, background, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.tables import show_wide
-from ui.text import capped, md_escape
+from ui.text import capped, md_code, md_escape
 
 OWN = "own"
 TEXTS = {**sw.BUILTIN_TEXTS, OWN: "Your own text (paste it)"}
@@ -54,7 +54,10 @@ sentence = capped(sentence, sw.MAX_SENTENCE_CHARS, "sentence")
 
 text = ""
 if text_name == OWN:
-    st.caption("Your text stays in your session and is not part of the page's link.")
+    st.caption("Your text stays in your session and is not part of the page's link. At most "
+               f"{sw.MAX_TEXT_CHARS:,} characters are used; its merges are learned in the "
+               "background (up to about ten seconds for a long text), one text at a time for "
+               "each student.")
     text = capped(st.text_area("Paste a text", key="sub__own_text", height=120),
                   sw.MAX_TEXT_CHARS, "text")
 else:
@@ -99,10 +102,20 @@ def word_level_section() -> None:
 
 
 # ---- 2. BPE merge by merge -------------------------------------------------------------------
-def bpe_section() -> None:
+def learned_merges() -> sw.TextMerges | None:
+    """The text's merges and trade-off: learned once per server in the background (a
+    built-in text's as the server starts); a pasted text is one computation of this
+    student's at a time. None (its progress shown) until they are ready."""
     st.header("2 · Byte-pair encoding: learn the pieces, one merge at a time")
-    with st.spinner("Learning the merges of this text (once per server for a built-in text)…"):
-        bpe = sw.bpe_for_text(text, alphabet)
+    job = background.ask_for(background.merges_job(text, alphabet), mine=text_name == OWN)
+    if job is None:
+        st.caption("Sections 2 and 3 appear here once the merges are learned; sections 4 and "
+                   "5 below are ready now.")
+        return None
+    return job.result
+
+
+def bpe_section(bpe: sw.BPE) -> None:
     n_all = len(bpe.merges)
     st.markdown(
         f"Start with every word of the text as single {alphabet} ({len(bpe.base):,} "
@@ -158,7 +171,7 @@ def bpe_section() -> None:
             split = [sw.show_piece(p, alphabet) for p in bpe.encode_word(w, k)]
             st.markdown(
                 f"“{md_escape(w)}” never occurs in the text, yet it is "
-                + " · ".join(f"`{md_escape(p)}`" for p in split)
+                + " · ".join(md_code(p) for p in split)
                 + ": known pieces, each with its own row, looked up like any other token."
                 + (" A piece shown as `<F0 9F>` is bytes that are only part of a character "
                    "(an emoji or an accent takes 2–4 bytes)." if alphabet == "bytes" else "")
@@ -184,7 +197,7 @@ def _pieces_quiz(bpe, alphabet: str) -> None:
         f"{k_quiz:,} merges learned from this text?",
         options, answer,
         f"After {k_quiz:,} merges “{QUIZ_WORD}” is **{answer} pieces**: "
-        + " · ".join(f"`{md_escape(sw.show_piece(p, alphabet))}`" for p in pieces)
+        + " · ".join(md_code(sw.show_piece(p, alphabet)) for p in pieces)
         + f" (it started as {len(sw.to_symbols(QUIZ_WORD, alphabet))} symbols). Pieces that "
         "many words share are merged early; the rarer parts of a word stay in small pieces."
         + no_unk,
@@ -193,9 +206,8 @@ def _pieces_quiz(bpe, alphabet: str) -> None:
 
 
 # ---- 3. The trade-off ------------------------------------------------------------------------
-def trade_off_section() -> None:
+def trade_off_section(points: list) -> None:
     st.header("3 · The trade-off: rows of the table against tokens per sentence")
-    points = sw.trade_off(text, alphabet)
     if not points:
         st.info("The trade-off is measured on held-out sentences (every fifth one): this "
                 "text needs at least five sentences.")
@@ -267,7 +279,7 @@ def unseen_section() -> None:
         pv = sw.pieces_vector(word, related)
     st.markdown(
         f"“{md_escape(word)}” is "
-        + " · ".join(f"`{md_escape(p)}`" for p in pv.pieces)
+        + " · ".join(md_code(p) for p in pv.pieces)
         + f" (IDs {', '.join(map(str, pv.ids))}). fastText's idea: its vector is the **mean "
         "of its pieces' rows** (the sum points the same way, so it has the same cosine "
         "neighbours). At word level it would be the single `[UNK]` row."
@@ -304,8 +316,10 @@ def unseen_section() -> None:
 with st.container():
     if has_words:
         word_level_section()
-        bpe_section()
-        trade_off_section()
+        merges = learned_merges()
+        if merges is not None:
+            bpe_section(merges.bpe)
+            trade_off_section(merges.trade_off)
     real_section()
     unseen_section()
 

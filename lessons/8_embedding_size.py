@@ -6,7 +6,7 @@ import streamlit as st
 from embedviz import sizes
 from embedviz.figures import sizes as figs
 from embedviz.seeding import MAX_SEED
-from ui import BIND, teacher
+from ui import BIND, background, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
@@ -29,47 +29,32 @@ def share_label(share: float) -> str:
     return f"{share:.0%}"
 
 
-def progress_bar(what: str):
-    """A progress bar and the callback the sweep reports to."""
-    bar = st.progress(0.0, text=what)
-
-    def report(done: int, total: int, now: str) -> None:
-        bar.progress(min(1.0, done / total), text=f"{what}: {now} ({done:,} of {total:,} steps)")
-
-    return bar, report
-
-
-def shared_default_sweep() -> sizes.SweepResult:
-    """The default sweep, computed once per server; whoever comes first sees the progress."""
-    if sizes.default_sweep_state() == "running":
-        with st.spinner("Another page on this server is measuring the default sweep: waiting "
-                        "for it (it is computed once and shared)…"):
-            return sizes.default_sweep()
-    if sizes.default_sweep_state() == "missing":
-        bar, report = progress_bar("Measuring the default sweep, once for the whole server")
-        result = sizes.default_sweep(report)
-        bar.empty()
-        return result
-    return sizes.default_sweep()
+def shared_default_sweep() -> sizes.SweepResult | None:
+    """The default sweep: computed once per server in the background (started as the server
+    starts); until it is ready the page shows its progress and draws everything else."""
+    job = background.ask_for(background.sweep_job(), mine=False)
+    return None if job is None else job.result
 
 
 def own_sweep(cfg: sizes.SweepConfig) -> sizes.SweepResult | None:
-    """A sweep with the student's own settings, kept in this session; run on request."""
-    mine = state.get("size__own")
-    if mine is not None and mine.config == cfg:
-        return mine
+    """A sweep with the student's own settings, run on request in the background; the same
+    settings always give the same numbers, so anyone who asks again shares the result."""
+    spec = background.sweep_job(cfg)
+    asked = background.lookup(spec[0])
+    if asked is not None and asked.state != "failed":
+        job = background.settle(asked)
+        return None if job is None else job.result
     st.info(
         f"These settings are not the default sweep's, so they need a sweep of their own: "
         f"{cfg.total_steps:,} training steps (at most {sizes.MAX_OWN_STEPS:,}, a few seconds "
-        "of this server). The same settings always give the same numbers."
+        "of this server, one sweep at a time per student). The same settings always give the "
+        "same numbers."
     )
     if not st.button("Run this sweep", key="size__run", type="primary",
                      icon=":material/play_arrow:"):
         return None
-    bar, report = progress_bar("Your sweep")
-    state["size__own"] = mine = sizes.run_sweep(cfg, report)
-    bar.empty()
-    return mine
+    job = background.ask_for(spec)
+    return None if job is None else job.result
 
 
 def gap_story(small: sizes.SweepPoint, big: sizes.SweepPoint) -> str:
@@ -191,7 +176,8 @@ if result is not None:
         "dominates. In a large model the table's rows are what costs."
     )
 elif problem is None:
-    st.caption("The charts appear once the sweep has run.")
+    st.caption("The sweep's charts appear here once it has run; the real models' tables and "
+               "the calculator below are ready now.")
 
 # ---- 2 · Real models' tables -----------------------------------------------------------------
 st.header("Real models' tables")

@@ -7,6 +7,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["EMBEDVIZ_STRICT"] = "1"  # errors fail the tests instead of becoming polite messages
+# Shared long work (embedviz.shared_work) runs in the page's run in tests, so a page shows its
+# result in one AppTest run; tests/test_shared_work.py tests the background worker itself.
+os.environ.setdefault("EMBEDVIZ_WORK", "inline")
 os.chdir(ROOT)  # AppTest and st.Page resolve paths from the app's folder
 
 import torch  # noqa: E402

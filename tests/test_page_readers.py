@@ -109,8 +109,8 @@ def test_the_cosine_matrix_is_the_models_and_the_quiz_answer_is_computed(context
     np.testing.assert_allclose(shown, rd.occurrence_similarity(occ), atol=1e-9)
     q = rd.sense_quiz(minilm, "bank")
     choice = at.radio(key="read_quiz_sense__choice")
-    answer = choice.options[0] if q.to_same_word > q.to_related else choice.options[1]
-    choice.set_value(answer).run()
+    same, related = f"“bank” in “{q.other_sense}” (the other meaning)", f"“{q.related}” in “{q.related_in}”"
+    choice.set_value(same if q.to_same_word > q.to_related else related).run()
     click(at, "read_quiz_sense__reveal")
     assert any("Right" in s.value for s in at.success)
     assert any(f"{q.to_same_word:.3f}" in m.value for m in at.markdown)

@@ -1,25 +1,93 @@
 """Every page of the navigation runs, and survives a change of each of its main widgets.
 
-The pages are found from app.py's own st.navigation list, so a new lesson is covered as soon
-as it is registered there.
+The lessons are read from embedviz/lessons.py, the one list the router, the home page and the
+next-lesson links read too, so a new lesson is covered here as soon as it is registered there
+(and a lesson file that is not registered fails test_registry_matches_the_lesson_files).
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+from pathlib import Path
+
 import pytest
 
+from embedviz import lessons
 from tests.apptest_helpers import assert_clean, lesson_pages, open_app
 
-ROUTES = ["words", "onehot", "train", "gradients", "space", "pretrained", "subwords", "sizes",
-          "positions", "readers"]
+ROOT = Path(__file__).resolve().parents[1]
+ROUTES = [lesson.url_path for lesson in lessons.LESSONS]
 
 
-def test_navigation_lists_every_lesson_and_home_links_them():
+def test_registry_matches_the_lesson_files():
+    assert lessons.problems() == []
+
+
+def test_a_lesson_without_a_file_or_a_file_without_a_lesson_is_found(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    for lesson in lessons.LESSONS:
+        (tmp_path / lesson.file).write_text("")
+    (tmp_path / lessons.HOME_FILE).write_text("")
+    assert lessons.problems(root=tmp_path) == []
+
+    eleven = dataclasses.replace(lessons.LESSONS[-1], number=11, title="Eleven",
+                                 url_path="eleven", file="lessons/11_eleven.py")
+    missing = lessons.problems(lessons.LESSONS + (eleven,), root=tmp_path)
+    assert missing == ["lesson 11 (Eleven): no file lessons/11_eleven.py"]
+
+    (tmp_path / "lessons/11_eleven.py").write_text("")
+    unlisted = lessons.problems(root=tmp_path)
+    assert len(unlisted) == 1 and unlisted[0].startswith("lessons/11_eleven.py is not in")
+    assert lessons.problems(lessons.LESSONS + (eleven,), root=tmp_path) == []
+
+
+def test_registry_finds_misnumbered_or_repeated_lessons():
+    first, second = lessons.LESSONS[:2]
+    swapped = (second, first) + lessons.LESSONS[2:]
+    assert any("numbered" in p for p in lessons.problems(swapped))
+    twice = (first, dataclasses.replace(second, url_path=first.url_path)) + lessons.LESSONS[2:]
+    assert any("url_path 'words'" in p for p in lessons.problems(twice))
+    wrong_file = (dataclasses.replace(first, file=second.file),) + lessons.LESSONS[1:]
+    assert any("is not lessons/1_<name>.py" in p for p in lessons.problems(wrong_file))
+
+
+def _reads_the_lesson_3_model(path: Path) -> bool:
+    """Whether a page reads the trainer lesson 3 keeps in the session."""
+    return any(isinstance(node, ast.Constant) and node.value == "train_trainer"
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+@pytest.mark.parametrize("lesson", lessons.LESSONS[3:], ids=lambda lesson: lesson.url_path)
+def test_uses_lesson_3_model_is_true_exactly_for_pages_that_read_it(lesson):
+    assert lesson.uses_lesson_3_model == _reads_the_lesson_3_model(ROOT / lesson.file)
+
+
+@pytest.mark.parametrize("lesson", lessons.LESSONS, ids=lambda lesson: lesson.url_path)
+def test_each_page_title_starts_with_its_number(lesson):
+    tree = ast.parse((ROOT / lesson.file).read_text(encoding="utf-8"))
+    titles = [node.args[0].value for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "title"
+              and node.args and isinstance(node.args[0], ast.Constant)]
+    assert titles and titles[0].startswith(f"{lesson.number} · "), titles
+
+
+def test_navigation_and_home_page_follow_the_registry():
     at = open_app()
     pages = lesson_pages(at)
-    assert [p.url_path for p in pages] == ROUTES
+    assert [(p.url_path, p.title, p.icon) for p in pages] == [
+        (lesson.url_path, lesson.label, lesson.icon) for lesson in lessons.LESSONS]
     links = at.get("page_link")
-    assert len(links) == len(pages)
+    assert [link.proto.label for link in links] == [lesson.label for lesson in lessons.LESSONS]
+    assert [link.proto.page for link in links] == ROUTES
+    shown = " ".join(str(m.value) for m in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    for lesson in lessons.LESSONS:
+        assert lesson.question in shown
+        assert f"about {lesson.minutes} min" in shown
+    assert shown.count("uses your lesson-3 model") == sum(
+        lesson.uses_lesson_3_model for lesson in lessons.LESSONS)
+    total = lessons.total_minutes()
+    assert f"about {total // 60} h {total % 60:02d} min" in shown
 
 
 def _raw_option(widget, label):
@@ -72,6 +140,13 @@ def test_page_runs_and_survives_each_bound_widget_change(route):
     from tests.apptest_helpers import open_page
 
     at = open_page(route)
+    lesson = lessons.by_url_path(route)
+    nxt = lessons.next_lesson(lesson)
+    links = [link.proto.label for link in at.get("page_link")]
+    if nxt is None:
+        assert any("This is the last lesson" in str(m.value) for m in at.markdown)
+    else:
+        assert f"Next: {nxt.label}" in links, links
     changed = 0
     keys = []
     for kind in WIDGET_KINDS:

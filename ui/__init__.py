@@ -7,7 +7,7 @@ Conventions every page follows:
 - ``app.py`` runs every page inside :func:`ui.guard.guarded` (and pages wrap their fragments
   in it) so an unexpected error becomes a plain message, never a traceback;
 - text typed by a student is shown with ``st.text``, ``st.code`` or a dataframe, or through
-  :func:`ui.text.md_escape`, never rendered as HTML.
+  :func:`ui.text.md_escape` (or :func:`ui.text.md_code`), never rendered as Markdown or HTML.
 """
 
 BIND = "query-params"

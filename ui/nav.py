@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from embedviz import lessons
+
 
 def next_lesson_link() -> None:
-    """A link to the lesson after the current one (``app.py`` lists them in order)."""
-    lessons = st.session_state.get("_lessons") or []
-    current = st.session_state.get("_current_url_path")
-    paths = [p.url_path for p in lessons]
-    if current not in paths:
+    """A link to the lesson after the current one, in embedviz/lessons.py's order."""
+    current = lessons.by_url_path(st.session_state.get("_current_url_path"))  # set by app.py
+    if current is None:
         return
-    i = paths.index(current)
     st.divider()
-    if i + 1 < len(lessons):
-        nxt = lessons[i + 1]
-        st.page_link(nxt, label=f"Next: {nxt.title}", icon=":material/arrow_forward:")
+    nxt = lessons.next_lesson(current)
+    if nxt is not None:
+        st.page_link(nxt.file, label=f"Next: {nxt.label}", icon=":material/arrow_forward:")
     else:
         st.markdown("This is the last lesson.")

@@ -46,9 +46,10 @@ def predict_then_reveal(
                 select_all=False,  # no hedging: the student commits to each answer
             )
         else:
-            choice = st.radio(
+            choice = st.radio(  # a radio's options are Markdown: show each as text
                 "Your prediction", options, index=None, key=f"{key}__choice",
-                disabled=revealed, format_func=format_func, horizontal=len(options) <= 5,
+                disabled=revealed, format_func=lambda x: md_escape(format_func(x)),
+                horizontal=len(options) <= 5,
             )
         left, right = st.columns(2)
         # Callbacks run before the script, so the buttons already show the new state.
@@ -69,7 +70,7 @@ def _set_revealed(key: str, revealed: bool) -> None:
 
 
 def _verdict(choice, correct, multi: bool, format_func: Callable) -> None:
-    label = lambda x: md_escape(str(format_func(x)))  # noqa: E731 - option labels may be tokens
+    label = lambda x: md_escape(format_func(x))  # noqa: E731 - option labels may be tokens
     if multi:
         picked, right = set(choice or []), set(correct)
         hits, misses, extra = picked & right, right - picked, picked - right

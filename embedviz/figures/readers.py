@@ -6,6 +6,7 @@ Plain data in, ``go.Figure`` out (the two live charts as plain dicts for
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -201,7 +202,7 @@ def occurrences_scatter(coords: np.ndarray, labels: Sequence[str], senses: Seque
         fig.add_trace(go.Scatter(
             x=coords[idx, 0], y=coords[idx, 1], mode="markers+text", name=sense or "occurrence",
             text=[labels[i] for i in idx], textposition="top center", textfont=dict(size=14),
-            customdata=[hover[i] for i in idx],
+            customdata=[html.escape(hover[i]) for i in idx],  # a student's sentence, as text
             marker=dict(size=16, color=colors.get(sense, CATEGORICAL[0]),
                         line=dict(color="white", width=1)),
             hovertemplate="%{customdata}<extra></extra>",

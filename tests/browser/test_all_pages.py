@@ -1,7 +1,7 @@
 """Every page of the served app, in a real browser (issue #2).
 
-The routes are read from app.py's ``st.Page(..., url_path=...)`` calls, so a new lesson is
-opened here as soon as it is registered. Each page must finish running with no exception box
+The routes are read from embedviz/lessons.py, the list app.py's router reads, so a new lesson
+is opened here as soon as it is registered. Each page must finish running with no exception box
 and no "Something went wrong" message, each lesson must draw at least one Plotly chart with
 data in it, and a full-page screenshot of each lands in tests/artifacts/screenshots/.
 When a page breaks, the failure names the route and quotes what the server logged.
@@ -9,14 +9,12 @@ When a page breaks, the failure names the route and quotes what the server logge
 
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
 import pytest
 
+from embedviz import lessons
 from tests.browser.conftest import (
-    ROOT,
     SCREENSHOTS,
     full_page_screenshot,
     goto,
@@ -30,30 +28,7 @@ from ui.guard import FRIENDLY_PREFIX
 CHART_TIMEOUT = 15.0  # seconds for the charts to draw once the script has ended
 
 
-def app_routes(app_file: Path = ROOT / "app.py") -> list[str]:
-    """URL paths of the pages app.py registers; the default page is "" (the root URL).
-
-    Like Streamlit, a page without ``url_path`` is served under its file name with the
-    leading number removed ("lessons/1_words.py" -> "words").
-    """
-    calls = [
-        node for node in ast.walk(ast.parse(app_file.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"
-    ]  # fmt: skip
-    routes = []
-    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
-        kwargs = {kw.arg: kw.value for kw in call.keywords}
-        if "default" in kwargs and ast.literal_eval(kwargs["default"]) is True:
-            routes.insert(0, "")
-        elif "url_path" in kwargs:
-            routes.append(ast.literal_eval(kwargs["url_path"]).strip("/"))
-        else:
-            stem = Path(ast.literal_eval(call.args[0])).stem
-            routes.append(re.sub(r"^[0-9]+_*", "", stem))
-    return routes
-
-
-ROUTES = app_routes()
+ROUTES = ["", *(lesson.url_path for lesson in lessons.LESSONS)]  # "": the home page
 
 
 def screenshot_name(route: str) -> str:
@@ -115,23 +90,6 @@ def problems_of(report: dict, route: str, errors: list[str]) -> list[str]:
             if not (c["drawn"] and c["traces"] and c["width"] and c["height"]):
                 problems.append(f"empty chart {c['key']}: {c}")
     return problems
-
-
-def test_routes_are_read_from_app_py():
-    assert ROUTES[0] == "", "the default page is served at the root URL"
-    assert "words" in ROUTES
-    assert len(ROUTES) == len(set(ROUTES)) >= 2
-
-
-def test_route_discovery_infers_paths_like_streamlit(tmp_path):
-    app = tmp_path / "app.py"
-    app.write_text(
-        "import streamlit as st\n"
-        'a = st.Page("lessons/7_positions.py", title="7")\n'
-        'home = st.Page("lessons/0_home.py", url_path="home", default=True)\n'
-        'b = st.Page("lessons/6_x.py", url_path="/subwords/")\n'
-    )
-    assert app_routes(app) == ["", "positions", "subwords"]
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r or "home" for r in ROUTES])
