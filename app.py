@@ -9,7 +9,7 @@ import torch
 import ui.process  # noqa: F401 - once per process: heavy imports, then gc.freeze()
 from embedviz import lessons
 from ui import a11y, class_mode, live, teacher
-from ui.guard import guarded
+from ui.guard import PageEnd, guarded
 
 run_started = time.thread_time()  # a full run (a fragment's refresh does not run this file)
 
@@ -51,7 +51,10 @@ a11y.start_of_run()
 try:
     with st.spinner("Working…", show_time=True):  # shown only for a run over half a second
         a11y.anchor(a11y.LESSON_ANCHOR)  # "Skip to the lesson's controls" lands here
-        guarded(page.run)()
+        try:
+            guarded(page.run)()
+        except PageEnd:  # the page ended early (ui.guard.end_page): the spinner still clears
+            pass
 finally:  # also when the page stops or reruns: the class's pace leaves page runs out
     live.record_page_run(time.thread_time() - run_started)
 teacher.report_bad_link_values(first_values)  # not after st.stop(): the next full run does

@@ -20,6 +20,7 @@ from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
+from ui.tables import show_wide
 from ui.text import capped, md_escape
 
 PARTS = ["Part 1 · An RNN reads the vectors", "Part 2 · Static vs contextual vectors"]
@@ -203,7 +204,7 @@ def walk_section(trainer: rd.ReaderTrainer) -> None:
                                  help="Words the reviews never use read the [UNK] row.", disabled=teacher.locked('read_sentence'))
     sentence = capped(sentence, 300, "sentence")
     enc = rd.encode_review(trainer.vocab, sentence, length)
-    st.dataframe(token_table(enc), width="stretch")
+    show_wide(token_table(enc))
     sentence_notes(enc, len(trainer.vocab) - 2)
     walk = rd.walk_through(trainer.model, enc.ids)
     unmasked, packed = rd.module_states(trainer.model, enc.ids)

@@ -36,7 +36,7 @@ sentence = st.text_input(
     "Your sentence", value=examples.DEFAULT_SENTENCE, key="words_sentence", bind=BIND,
     help="Any text. Words the vocabulary doesn't know become [UNK].", disabled=teacher.locked('words_sentence')
 )
-with st.expander("Settings of the embedding layer", expanded=True):
+with st.expander("Settings of the embedding layer"):  # closed: the picture comes first
     c1, c2, c3, c4 = st.columns(4)
     length = c1.slider("Padded length (seq_len)", 1, 32, 8, key="words_length", bind=BIND,
                        help="Every sentence is padded with [PAD] or cut to this many tokens.", disabled=teacher.locked('words_length'))
@@ -68,7 +68,9 @@ result = words_to_vectors(sentence, vocab_text, cfg, length, order, max_vocab)
 vocab, enc = result.vocab, result.encoded
 V = len(vocab)
 
-# ---- Step 1: tokens -------------------------------------------------------------------------
+# ---- Step 1: tokens (one line here, every position below the matrix) ------------------------
+# The picture comes first (issue #27): at 1024 x 768 the matrix starts on the first screen;
+# the table of every position, which also picks the token to follow, sits under it.
 st.header("Step 1 · Text → tokens → IDs")
 if not sentence.strip():
     st.info("The sentence is empty, so it is all padding: every position holds [PAD] (ID 0). "
@@ -76,6 +78,27 @@ if not sentence.strip():
 elif enc.n_real == 0:
     st.info("This text has no tokens the tokenizer keeps (only spaces or invisible "
             "characters), so the sentence is all padding.")
+n_pad = len(enc.ids) - enc.n_real
+st.markdown(
+    " · ".join(f"“{md_escape(t)}” → **{i}**" for t, i in zip(enc.tokens[:enc.n_real], enc.ids))
+    + (f"{' · ' if enc.n_real else ''}`{PAD}` → **0** × {n_pad}" if n_pad else "")
+)
+
+# ---- Step 2: rows of the matrix --------------------------------------------------------------
+st.header("Step 2 · Each ID picks one row of the matrix")
+rows = rows_to_show(V, enc.ids)
+picture = st.container()  # drawn once the table below has said which token to follow
+if len(rows) < V:
+    st.caption(f"The matrix has {V:,} rows; shown are the {len(rows)} looked-up rows, the "
+               "rows next to them and the two special rows.")
+st.markdown(
+    f"The embedding layer is a matrix **W** of shape `vocab_size × dim` = **{V:,} × {dim}**: "
+    f"one row of {dim} learnable numbers per token, {V * dim:,} numbers in all. Looking up "
+    "ID *i* simply returns row *i*. The framed rows (▶) are the ones this sentence looks up. "
+    "The `[PAD]` row is all zeros: `padding_idx=0` keeps it that way."
+)
+
+st.subheader("Every position of the sentence")
 st.markdown(
     "The tokenizer lower-cases the text and splits it into words and punctuation marks "
     "(emoji and each Chinese, Japanese or Korean character are tokens of their own). Each token "
@@ -93,8 +116,8 @@ picked = st.dataframe(table, hide_index=True, width="stretch", key="words__follo
                       height=min(38 + 35 * len(table), 38 + 35 * 12))  # every position, [PAD] too
 follow_pos = next(iter(picked.selection.rows), None) if picked else None
 follow_pos = follow_pos if follow_pos is not None and follow_pos < len(enc.ids) else None
-st.caption("Click a row to follow that token: its row of W and its row of the output are "
-           "framed with a black dotted line below." if follow_pos is None else
+st.caption("Click a row to follow that token: its row of W (above) and its row of the output "
+           "(below) are framed with a black dotted line." if follow_pos is None else
            f"Following position {follow_pos} (“{md_escape(enc.tokens[follow_pos])}”, ID "
            f"{enc.ids[follow_pos]}): framed with a black dotted line in W and in the output.")
 if enc.n_truncated:
@@ -112,22 +135,9 @@ with st.expander(f"The vocabulary: {V:,} tokens ({order})"):
     voc = pd.DataFrame({"ID": range(V), "token": vocab.itos,
                         "count in text": [vocab.counts.get(t, 0) for t in vocab.itos]})
     st.dataframe(voc, hide_index=True, width="stretch", height=300)
-
-# ---- Step 2: rows of the matrix --------------------------------------------------------------
-st.header("Step 2 · Each ID picks one row of the matrix")
-rows = rows_to_show(V, enc.ids)
-st.markdown(
-    f"The embedding layer is a matrix **W** of shape `vocab_size × dim` = **{V:,} × {dim}**: "
-    f"one row of {dim} learnable numbers per token, {V * dim:,} numbers in all. Looking up "
-    "ID *i* simply returns row *i*. The framed rows (▶) are the ones this sentence looks up. "
-    "The `[PAD]` row is all zeros: `padding_idx=0` keeps it that way."
-)
-if len(rows) < V:
-    st.caption(f"The matrix has {V:,} rows; shown are the {len(rows)} looked-up rows, the "
-               "rows next to them and the two special rows.")
 show_chart(figs.embedding_matrix(result.weight, vocab.itos, rows, enc.ids,
                                  None if follow_pos is None else enc.ids[follow_pos]),
-           key="words_matrix_chart")
+           key="words_matrix_chart", where=picture)
 
 revealed = predict_then_reveal(
     "words_quiz_numbers",
@@ -176,7 +186,9 @@ with left:
     show_chart(figs.integer_line(examples.INTEGER_IDS), key="words_intline_chart")
     dists = sorted(integer_id_distances(examples.INTEGER_IDS), key=lambda t: t[2])
     st.dataframe(pd.DataFrame(dists, columns=["word", "word ", "|ID difference|"]),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch",  # narrow word columns: all three fit at 1024 px
+                 column_config={w: st.column_config.TextColumn(width="small")
+                                for w in ("word", "word ")})
     near = dists[0]
     st.markdown(
         f"By these IDs the closest pair is **{near[0]}–{near[1]}** ({near[2]}), and "

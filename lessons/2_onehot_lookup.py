@@ -15,6 +15,7 @@ from ui.charts import show_chart
 from ui.guard import guarded
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
+from ui.tables import show_wide
 from ui.text import capped, md_escape
 
 TEXTBOOK_VOCAB, TEXTBOOK_DIM, TEXTBOOK_IDS = 4, 5, [2, 3, 1]
@@ -88,12 +89,12 @@ st.markdown(
     "the others: row *i* of `X @ W` **is** row `ids[i]` of W. On the right, `W[ids]` is what "
     "the real `nn.Embedding` layer returns. Matching rows share a colour."
 )
-show_chart(
-    figs.forward_figure(fwd4.X.numpy(), W4.numpy(), fwd4.via_matmul.numpy(),
-                        fwd4.via_lookup.numpy(), TEXTBOOK_IDS,
-                        [f"ID {i}" for i in range(TEXTBOOK_VOCAB)]),
-    key="onehot_fig_textbook",
-)
+times, equals = figs.textbook_figures(  # two rows: room to write every number
+    fwd4.X.numpy(), W4.numpy(), fwd4.via_matmul.numpy(), fwd4.via_lookup.numpy(),
+    TEXTBOOK_IDS, [f"ID {i}" for i in range(TEXTBOOK_VOCAB)])
+show_chart(times, key="onehot_fig_textbook")
+st.markdown("### =")  # X × W = (X @ W ≡ W[ids])
+show_chart(equals, key="onehot_fig_textbook_result")
 show_zero_check(fwd4.max_abs_diff, "X @ W − W[ids]", " over all 15 numbers")
 
 # ---- 2 · the student's IDs ------------------------------------------------------------------
@@ -138,7 +139,7 @@ def student_ids() -> list[int]:
         if enc.unknown:
             st.caption(f"{len(enc.unknown):,} token(s) are not in the vocabulary and became "
                        "[UNK] (ID 1).")
-        st.dataframe(id_table(enc.tokens[: len(ids)], ids), width="stretch")
+        show_wide(id_table(enc.tokens[: len(ids)], ids))
         return ids
     text = capped(raw, MAX_IDS_CHARS, "list of IDs")
     parsed = onehot.parse_ids(text, V)
@@ -147,7 +148,7 @@ def student_ids() -> list[int]:
     if not parsed.ids:
         st.info(f"Type at least one token ID between 0 and {V - 1:,}, e.g. `{DEFAULT_IDS}`.")
         return []
-    st.dataframe(id_table(vocab.decode(parsed.ids), parsed.ids), width="stretch")
+    show_wide(id_table(vocab.decode(parsed.ids), parsed.ids))
     return parsed.ids
 
 

@@ -15,7 +15,7 @@ from embedviz.text import PAD_ID, UNK_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer, look_ahead, trained_to
 from ui import BIND, class_mode, live, live_chart, teacher
 from ui.charts import show_chart
-from ui.guard import guarded
+from ui.guard import end_page, guarded
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
@@ -186,13 +186,13 @@ if corpus_name == corpora.USER:
                 text = corpora.decode_upload(upload.getvalue())
             except corpora.CorpusProblem as problem:
                 st.warning(str(problem))
-                st.stop()
+                end_page()
             right.caption("Using the uploaded file:")
             right.text(upload.name[:80])
         text = capped(text, corpora.MAX_USER_CHARS, "text")
         if not text.strip():
             st.info("Paste a text or upload a file to train on it.")
-            st.stop()
+            end_page()
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         if state.get("train__user_digest") != digest:
             try:
@@ -205,7 +205,7 @@ if corpus_name == corpora.USER:
             state["train__user_digest"] = digest
         if "train__user_problem" in state:
             st.warning(state["train__user_problem"])
-            st.stop()
+            end_page()
         user_corpus, corpus_digest = state["train__user_corpus"], f"user:{digest}"
 
 corpus = user_corpus if user_corpus is not None else corpora.load_builtin(corpus_name)

@@ -14,6 +14,7 @@ from embedviz.text import PAD, PAD_ID
 from embedviz.training import OPTIMIZERS, TrainConfig, Trainer
 from ui import BIND, teacher
 from ui.charts import show_chart
+from ui.guard import end_page
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import md_escape
@@ -79,6 +80,8 @@ cfg = grads.CompareConfig(batch_size=batch_size, steps=n_steps, seed=int(seed), 
                           adam_lr=adam_lr, weight_decay=decay)
 
 
+first = st.container()  # the gradient of W, the lesson's picture, right under the settings
+
 # ---- Run the comparison once per setting (it lives in this session) --------------------------
 def weights_digest(source: Trainer) -> str:
     """Which weights these are: a new or reset model in lesson 3 gets a new digest."""
@@ -136,7 +139,7 @@ if result is None:
     st.warning("These settings make the numbers blow up (NaN or infinity) within the steps: "
                "lower the learning rates in *Learning rates and weight decay*.")
     next_lesson_link()
-    st.stop()
+    end_page()
 if kind != "classifier":
     st.caption(
         f"{MODEL_KINDS[kind]} has two tables: `model.embedding` (the input vectors, the table "
@@ -147,6 +150,7 @@ if kind != "classifier":
 last = result.last(optimizer)
 back = result.last_backward[optimizer]
 counts = back.counts()
+n_pad = counts.get(PAD_ID, 0)
 batch_rows = last.batch_rows
 step_word = f"step {cfg.steps} of {cfg.steps}" if cfg.steps > 1 else "the step"
 
@@ -155,8 +159,41 @@ def row_name(r: int) -> str:
     return f"{words[r]} (row {r})"
 
 
-# ---- 1. The batch ----------------------------------------------------------------------------
-st.header(f"1 · The batch ({step_word})")
+# ---- 1. After backward(), drawn at the top of the page ---------------------------------------
+with first:
+    st.header("1 · After `loss.backward()`: the gradient of W")
+    touched = back.touched_rows
+    same = np.array_equal(touched, batch_rows)
+    shown_rows = figs.rows_to_draw(V, np.union1d(batch_rows, last.seen_before))
+    show_chart(
+        figs.gradient_figure(back.grad, words, counts, rows=shown_rows),
+        key="grads__gradient", config={"displaylogo": False},
+    )
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Rows with a non-zero gradient", f"{len(touched)} of {V:,}",
+              help="Counted exactly: a row counts if any of its numbers is not 0.")
+    m2.metric("Rows that are exactly zero", f"{V - len(touched):,}")
+    m3.metric("Share of the table touched", f"{len(touched) / V:.1%}")
+    if len(shown_rows) < V:
+        st.caption(f"Your table has {V:,} rows: drawn are all the rows the batches looked up and "
+                   f"{len(shown_rows) - len(np.union1d(batch_rows, last.seen_before))} others "
+                   "spread over the table (all of those are zero here).")
+    truth = (f"The {len(touched)} rows with a non-zero gradient are **exactly** the "
+             f"{len(batch_rows)} distinct tokens the batch looked up" if same else
+             f"{len(touched)} rows have a non-zero gradient; the batch looked up {len(batch_rows)} "
+             "distinct tokens (a row's contributions can cancel to exactly zero)")
+    pad_text = (f" `{PAD}` was looked up {n_pad} times and still has no gradient: "
+                "`padding_idx=0` tells `nn.Embedding` to drop its contributions."
+                if n_pad else f" The `{PAD}` row (row 0, at the top) never gets a gradient "
+                "(`padding_idx=0`).")
+    st.markdown(
+        f"{truth}; every other row of the gradient is exactly 0 (the blank rows).{pad_text} "
+        "Why: the forward pass only *reads* those rows (`W[ids]`), so the backward pass is a "
+        "scatter-add: each lookup adds its gradient into the row it read, and nothing else."
+    )
+
+# ---- 2. The batch ----------------------------------------------------------------------------
+st.header(f"2 · The batch ({step_word})")
 batch = result.batches[-1]
 examples = grads.batch_examples(batch, words, source.corpus.label_names)
 looked = pd.DataFrame(
@@ -166,7 +203,6 @@ looked = pd.DataFrame(
 st.markdown(f"**{len(examples)} {EXAMPLE_WORD[kind]}**, and the table each word is read from:")
 st.dataframe(pd.DataFrame(examples), hide_index=True, width="stretch",
              height=min(400, 38 + 35 * len(examples)))
-n_pad = counts.get(PAD_ID, 0)
 st.markdown(
     f"**Rows of W it looks up:** {len(back.ids)} lookups, {len(batch_rows)} distinct "
     f"words" + (f", plus {n_pad} × `{PAD}`" if n_pad else "") + "."
@@ -175,38 +211,6 @@ st.dataframe(
     looked, hide_index=True, height=min(400, 38 + 35 * len(looked)), width="stretch",
     column_config={"times looked up": st.column_config.ProgressColumn(
         "times looked up", format="%d", min_value=0, max_value=max(counts.values()))},
-)
-
-# ---- 2. After backward() ---------------------------------------------------------------------
-st.header("2 · After `loss.backward()`: the gradient of W")
-touched = back.touched_rows
-same = np.array_equal(touched, batch_rows)
-m1, m2, m3 = st.columns(3)
-m1.metric("Rows with a non-zero gradient", f"{len(touched)} of {V:,}",
-          help="Counted exactly: a row counts if any of its numbers is not 0.")
-m2.metric("Rows that are exactly zero", f"{V - len(touched):,}")
-m3.metric("Share of the table touched", f"{len(touched) / V:.1%}")
-shown_rows = figs.rows_to_draw(V, np.union1d(batch_rows, last.seen_before))
-show_chart(
-    figs.gradient_figure(back.grad, words, counts, rows=shown_rows),
-    key="grads__gradient", config={"displaylogo": False},
-)
-if len(shown_rows) < V:
-    st.caption(f"Your table has {V:,} rows: drawn are all the rows the batches looked up and "
-               f"{len(shown_rows) - len(np.union1d(batch_rows, last.seen_before))} others "
-               "spread over the table (all of those are zero here).")
-truth = (f"The {len(touched)} rows with a non-zero gradient are **exactly** the "
-         f"{len(batch_rows)} distinct tokens the batch looked up" if same else
-         f"{len(touched)} rows have a non-zero gradient; the batch looked up {len(batch_rows)} "
-         "distinct tokens (a row's contributions can cancel to exactly zero)")
-pad_text = (f" `{PAD}` was looked up {n_pad} times and still has no gradient: "
-            "`padding_idx=0` tells `nn.Embedding` to drop its contributions."
-            if n_pad else f" The `{PAD}` row (row 0, at the top) never gets a gradient "
-            "(`padding_idx=0`).")
-st.markdown(
-    f"{truth}; every other row of the gradient is exactly 0 (the blank rows).{pad_text} "
-    "Why: the forward pass only *reads* those rows (`W[ids]`), so the backward pass is a "
-    "scatter-add: each lookup adds its gradient into the row it read, and nothing else."
 )
 
 # A token looked up twice gets the sum of its contributions.
@@ -274,7 +278,7 @@ if not revealed and not state.get("grads__skip"):
         state["grads__skip"] = True
         st.rerun()
     next_lesson_link()
-    st.stop()
+    end_page()
 
 # ---- 3. After optimizer.step() ---------------------------------------------------------------
 st.header("3 · After `optimizer.step()`: what each optimizer moved")

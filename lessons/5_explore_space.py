@@ -189,9 +189,12 @@ class Picture:
     variance: np.ndarray | None = None  # PCA: explained variance ratio per component
 
 
-def project(wmap: projection.WordMap) -> Picture | None:
-    """Widgets for the picture, then its coordinates, axis titles and a caption."""
+def project(wmap: projection.WordMap, view_options=None) -> Picture | None:
+    """Widgets for the picture, then its coordinates, axis titles and a caption.
+    ``view_options`` gets the column of the "Words on points" switch (more switches go there)."""
     c = st.columns([2, 1, 1])
+    if view_options is not None:
+        view_options.append(c[2])
     method = c[0].radio("Projection", ["PCA", "t-SNE"], key="space_method", bind=B,
                         horizontal=True, disabled=teacher.locked('space_method'))
     dims = c[1].radio("Dimensions", [2, 3], key="space_dims", bind=B, horizontal=True,
@@ -305,7 +308,8 @@ def _clicked_point() -> None:
 @guarded
 def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: list[str],
                 pairs: list[tuple[str, str]]):
-    pic = project(wmap)
+    options = []
+    pic = project(wmap, options)
     if pic is None:
         return None
     if focus and focus not in wmap.words:
@@ -313,7 +317,7 @@ def map_section(src: Source, wmap: projection.WordMap, focus: str | None, near: 
                    "to see where it lands.")
     dims = pic.coords.shape[1]
     if pairs:
-        pairs = pairs if st.toggle("Join the pairs", value=True, key="space_pairs", bind=B,
+        pairs = pairs if options[0].toggle("Join the pairs", value=True, key="space_pairs", bind=B,
                                    help="Lines from each word to its partner (france → "
                                         "paris). Parallel lines are why analogies work.", disabled=teacher.locked('space_pairs')) else []
     fig = figs.space_scatter(pic.coords, wmap.words, wmap.categories, labels=pic.labels,
@@ -554,6 +558,7 @@ teacher.explain(
 source = pick_source()
 word_map, word_pairs = pick_map(source)
 st.subheader("The map")
+map_box = st.container()  # the map first, the word to study under it (issue #27)
 focus, searched, metric, k = pick_word(source, word_map)
 marked = focus if searched else None  # the map marks a word only when it is searched for
 # its neighbours are ringed on the map only once the question below is answered (with one
@@ -561,11 +566,12 @@ marked = focus if searched else None  # the map marks a word only when it is sea
 answered_before = st.session_state.get("space_quiz__revealed", False)
 near = ([nb.word for nb in neighbours_on_map(word_map, marked, metric, k)]
         if marked and answered_before else [])
-if len(word_map.words) < 2:
-    st.info("The map needs at least two known words: choose a list or add words above.")
-    map_coords = None
-else:
-    map_coords = map_section(source, word_map, marked, near, word_pairs)
+with map_box:
+    if len(word_map.words) < 2:
+        st.info("The map needs at least two known words: choose a list or add words above.")
+        map_coords = None
+    else:
+        map_coords = map_section(source, word_map, marked, near, word_pairs)
 search_scope = pick_search_scope(source)
 if focus:
     st.subheader(f"Neighbours of “{md_escape(focus)}”")

@@ -16,7 +16,7 @@ from embedviz.seeding import MAX_SEED
 from embedviz.text import PAD, UNK
 from ui import BIND, live, teacher
 from ui.charts import show_chart
-from ui.guard import guarded
+from ui.guard import end_page, guarded
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
 from ui.text import capped, md_escape
@@ -106,7 +106,7 @@ def own_corpus(text: str) -> tuple[corpora.Corpus, str]:
     if not text.strip():
         st.info("Paste labelled sentences under **More** (one per line, `positive: …` or "
                 "`negative: …`) to train on them.")
-        st.stop()
+        end_page()
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     if state.get("pre__user_digest") != digest:
         try:
@@ -118,7 +118,7 @@ def own_corpus(text: str) -> tuple[corpora.Corpus, str]:
         state["pre__user_digest"] = digest
     if "pre__user_problem" in state:
         st.warning(state["pre__user_problem"])
-        st.stop()
+        end_page()
     corpus, notes = state["pre__user"]
     for note in notes:
         st.caption(note)
@@ -145,7 +145,7 @@ try:
     )
 except corpora.CorpusProblem as problem:
     st.warning(str(problem))
-    st.stop()
+    end_page()
 
 task, coverage = run.task, run.start.coverage
 n_val, n_unseen = len(task.validation.sentences), int(task.unseen_sentences.sum())

@@ -11,6 +11,7 @@ from ui import BIND, background, teacher
 from ui.charts import show_chart
 from ui.nav import next_lesson_link
 from ui.quiz import predict_then_reveal
+from ui.tables import show_wide
 from ui.text import capped, md_code, md_escape
 
 OWN = "own"
@@ -80,8 +81,7 @@ def word_level_section() -> None:
         "Your sentence, word by word:"
     )
     if wl.tokens:
-        st.dataframe(pd.DataFrame({"word": wl.tokens, "ID": [str(i) for i in wl.ids]}).T,
-                     width="stretch")
+        show_wide(pd.DataFrame({"word": wl.tokens, "ID": [str(i) for i in wl.ids]}).T)
     if len(wl.unknown) >= 2:
         left, right = st.columns([1, 1])
         with left:
@@ -164,7 +164,7 @@ def bpe_section(bpe: sw.BPE) -> None:
     if pieces:
         st.markdown(f"Your sentence after {k:,} merges: **{len(pieces)} tokens** "
                     f"(it was {len(bpe.encode(sentence, 0)[0])} symbols).")
-        st.dataframe(_pieces_table(pieces, ids, alphabet), width="stretch")
+        show_wide(_pieces_table(pieces, ids, alphabet))
         known = sw.text_vocabulary(text)
         unseen = [w for w in dict.fromkeys(tokenize(sentence)) if w not in known]
         if unseen:
@@ -251,8 +251,7 @@ def real_section() -> None:
     )
     split = sw.real_split(sentence)
     if split.tokens:
-        st.dataframe(pd.DataFrame({"token": split.tokens, "ID": [str(i) for i in split.ids]}).T,
-                     width="stretch")
+        show_wide(pd.DataFrame({"token": split.tokens, "ID": [str(i) for i in split.ids]}).T)
     if split.dropped:
         st.caption(f"Shown: the first {len(split.tokens)} of this sentence's {split.total} "
                    f"tokens. The tokenizer (its tokenizer.json) cuts every text at "

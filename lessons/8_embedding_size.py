@@ -189,31 +189,44 @@ with st.spinner("Counting the real models' parameters (once per server)…"):
 
 def real_row(t: sizes.RealTable) -> dict:
     m, size = t.model, t.table
-    tied = {True: "tied", False: "untied", None: "no output layer"}[m.tied]
     return {
         "model": m.name,
         "V (vocabulary)": f"≈{t.vocab_size:,}" if m.approximate_vocab else f"{t.vocab_size:,}",
         "d": t.dim,
         "table V × d": size.parameters,
         **{f"MB {p}": size.megabytes(p) for p in sizes.PRECISIONS},
-        "all parameters": t.total,
-        "published": m.published_total,
-        "table's share": t.share,
-        "output layer": tied,
     }
 
 
-frame = pd.DataFrame([real_row(t) for t in tables])
-st.dataframe(frame, hide_index=True, width="stretch", column_config={
-    "table V × d": st.column_config.NumberColumn(format="localized"),
-    **{f"MB {p}": st.column_config.NumberColumn(format="%.1f") for p in sizes.PRECISIONS},
-    "all parameters": st.column_config.NumberColumn(
-        format="localized", help="Counted by this app where it can build the model (the real "
-        "MiniLM's weights; transformers' configurations on the meta device, nothing "
-        "allocated), else as published."),
-    "published": st.column_config.NumberColumn(format="localized"),
-    "table's share": st.column_config.NumberColumn(format="percent"),
-}, key="size_real_table")
+def share_row(t: sizes.RealTable) -> dict:
+    m = t.model
+    return {
+        "model": m.name,
+        "all parameters": t.total,
+        # "–", not an empty cell that the table would write as "None" (issue #27)
+        "published": "–" if m.published_total is None else f"{m.published_total:,}",
+        "table's share": t.share,
+        "output layer": {True: "tied", False: "untied", None: "none"}[m.tied],
+    }
+
+
+# Two tables of a few columns each: one of ten columns was cut on the right at 1024 px.
+st.dataframe(pd.DataFrame([real_row(t) for t in tables]), hide_index=True, width="stretch",
+             column_config={
+                 "model": st.column_config.TextColumn(pinned=True),
+                 "table V × d": st.column_config.NumberColumn(format="localized"),
+                 **{f"MB {p}": st.column_config.NumberColumn(format="%.1f")
+                    for p in sizes.PRECISIONS},
+             }, key="size_real_table")
+st.dataframe(pd.DataFrame([share_row(t) for t in tables]), hide_index=True, width="stretch",
+             column_config={
+                 "model": st.column_config.TextColumn(pinned=True),
+                 "all parameters": st.column_config.NumberColumn(
+                     format="localized", help="Counted by this app where it can build the model "
+                     "(the real MiniLM's weights; transformers' configurations on the meta "
+                     "device, nothing allocated), else as published."),
+                 "table's share": st.column_config.NumberColumn(format="percent"),
+             }, key="size_real_share")
 show_chart(figs.real_tables_figure([t.model.name.split(" (")[0] for t in tables],
                                    [t.table.parameters for t in tables],
                                    [t.share for t in tables]), key="size_fig_real")

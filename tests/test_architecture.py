@@ -54,3 +54,17 @@ def test_ruff_is_clean():
         pytest.skip("ruff is not installed (pip install -r requirements-dev.txt)")
     result = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_end_early_with_end_page_not_st_stop():
+    # app.py runs each page inside a "Working…" spinner; after st.stop() Streamlit drops the
+    # spinner's "clear" message, so a slow page that stopped kept a spinner counting forever
+    # (issue #27). Pages end early with ui.guard.end_page(), which app.py catches.
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in [*(ROOT / "lessons").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "stop" and getattr(node.func.value, "id", None) == "st"
+    ]
+    assert not offenders

@@ -38,7 +38,7 @@ def test_default_view_shows_torchs_numbers_and_exact_zeros(page):
     ids = torch.tensor([2, 3, 1])
     np.testing.assert_array_equal(_z(at, "onehot_fig_textbook", 0), np.eye(4)[[2, 3, 1]])
     np.testing.assert_array_equal(_z(at, "onehot_fig_textbook", 1), W4.numpy())
-    np.testing.assert_array_equal(_z(at, "onehot_fig_textbook", 3),
+    np.testing.assert_array_equal(_z(at, "onehot_fig_textbook_result", 1),
                                   torch.nn.functional.embedding(ids, W4).numpy())
     # the student's sentence, W of lesson 1's vocabulary, d = 4, padding_idx = 0
     W = make_embedding(EmbeddingConfig(len(VOCAB), 4, seed=0)).weight.detach()

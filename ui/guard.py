@@ -26,6 +26,22 @@ def show_unexpected(exc: Exception) -> None:
     )
 
 
+class PageEnd(BaseException):  # noqa: N818 - like Streamlit's StopException, not an error
+    """Raised by :func:`end_page`; ``app.py`` catches it around the page's run."""
+
+
+def end_page() -> None:
+    """End the page's run here, at the page's top level (not inside a fragment).
+
+    Pages call this instead of ``st.stop()``. ``app.py`` runs every page inside a "Working…"
+    spinner; after ``st.stop()`` Streamlit drops every message the run still sends, the
+    spinner's "clear" included, so a page that stopped after more than half a second (when
+    the spinner had appeared) kept a spinner counting forever (issue #27, lesson 4). This
+    exception unwinds the page like ``st.stop()`` but leaves the run free to finish.
+    """
+    raise PageEnd
+
+
 def guarded(func: Callable) -> Callable:
     """Decorator for a page body or fragment: show a message instead of a traceback."""
 

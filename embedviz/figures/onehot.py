@@ -130,8 +130,10 @@ def side_by_side(
                 showarrow=False, text=f"<b>{html.escape(operators[k - 2])}</b>",
                 font=dict(size=FONT_SIZE + 8),
             ))
+    # below the column numbers (tilted when a panel has many columns), not on them
+    ticks_px = max(56 if p.values.shape[1] > 8 else 26 for p in panels)
     if hidden:
-        notes.append(dict(x=0, y=0, xref="paper", yref="paper", yanchor="top", yshift=-6,
+        notes.append(dict(x=0, y=0, xref="paper", yref="paper", yanchor="top", yshift=-ticks_px,
                           xanchor="left", showarrow=False, font=dict(size=SMALL_FONT, color="#555"),
                           text=f"Numbers of {', '.join(_plain(h) for h in hidden)}: hover a cell "
                           "(too small to write at a readable size)"))
@@ -139,7 +141,8 @@ def side_by_side(
     fig.update_layout(**axes, annotations=notes, shapes=outlines)  # one update: plotly is slow
     cell = 34 if n_rows <= 12 else 24 if n_rows <= 24 else 20
     fig = base_layout(fig, title, height=int(120 + cell * n_rows + (40 if title else 0)))
-    fig.update_layout(margin=dict(t=75 + (40 if title else 0), b=36 if hidden else 10))
+    fig.update_layout(margin=dict(t=75 + (40 if title else 0),
+                                  b=ticks_px + 30 if hidden else 10))
     return fig
 
 
@@ -185,7 +188,7 @@ def _domains(panels: Sequence[Panel], operators: Sequence[str]) -> list[tuple[fl
 # ------------------------------------------------------------------------------ forward
 
 
-def forward_figure(
+def forward_panels(
     X: np.ndarray,
     W: np.ndarray,
     via_matmul: np.ndarray,
@@ -194,8 +197,8 @@ def forward_figure(
     row_labels: Sequence[str],
     shown: Sequence[int] | None = None,
     include_x: bool = True,
-) -> go.Figure:
-    """``X (n, V) × W (V, d) = X @ W`` next to ``W[ids]``, rows linked by colour.
+) -> list[Panel]:
+    """The panels of :func:`forward_figure`: ``X``, ``W``, ``X @ W``, ``W[ids]``.
 
     ``row_labels`` names every row of W (``"2 · cat"``); ``shown`` picks which rows of W (and
     columns of X) to draw when V is too large to draw whole. Without ``include_x`` the
@@ -219,8 +222,37 @@ def forward_figure(
     ]
     if include_x:
         panels.insert(0, _onehot_panel(X, ids, row_labels, shown))
-        return side_by_side(panels, ["×", "=", "≡"])
-    return side_by_side(panels, ["→", "≡"])
+    return panels
+
+
+def forward_figure(
+    X: np.ndarray,
+    W: np.ndarray,
+    via_matmul: np.ndarray,
+    via_lookup: np.ndarray,
+    ids: Sequence[int],
+    row_labels: Sequence[str],
+    shown: Sequence[int] | None = None,
+    include_x: bool = True,
+) -> go.Figure:
+    """``X (n, V) × W (V, d) = X @ W`` next to ``W[ids]``, rows linked by colour.
+
+    ``row_labels`` names every row of W (``"2 · cat"``); ``shown`` picks which rows of W (and
+    columns of X) to draw when V is too large to draw whole. Without ``include_x`` the
+    picture starts at W (draw X with :func:`onehot_figure` when it is too wide to sit beside).
+    """
+    panels = forward_panels(X, W, via_matmul, via_lookup, ids, row_labels, shown, include_x)
+    return side_by_side(panels, ["×", "=", "≡"] if include_x else ["→", "≡"])
+
+
+def textbook_figures(
+    X: np.ndarray, W: np.ndarray, via_matmul: np.ndarray, via_lookup: np.ndarray,
+    ids: Sequence[int], row_labels: Sequence[str],
+) -> tuple[go.Figure, go.Figure]:
+    """The small worked example in two rows, ``X × W`` then ``X @ W ≡ W[ids]``: four
+    matrices in one row left cells too narrow to write their numbers (issue #27)."""
+    panels = forward_panels(X, W, via_matmul, via_lookup, ids, row_labels)
+    return side_by_side(panels[:2], ["×"]), side_by_side(panels[2:], ["≡"])
 
 
 def onehot_figure(
