@@ -92,3 +92,36 @@ def click(at: AppTest, key: str) -> AppTest:
     at.button(key=key).click().run()
     assert_clean(at)
     return at
+
+
+def wide_tables(at: AppTest, row: str) -> list:
+    """The tables on the page with a ``row`` (e.g. "token"), each put back together from the
+    blocks ``ui.tables.show_wide`` wraps it into: a block whose first column continues the
+    previous block's columns (0..k-1, then k..) belongs to the same table."""
+    import pandas as pd
+
+    tables: list[pd.DataFrame] = []
+    last_block_end = None
+    for df in at.dataframe:
+        v = df.value
+        if row not in v.index:
+            last_block_end = None
+            continue
+        cols = [int(c) if str(c).isdigit() else None for c in v.columns]
+        continues = bool(tables and cols and last_block_end is not None
+                         and cols[0] == last_block_end + 1)
+        tables[-1:] = [pd.concat([tables[-1], v], axis=1)] if continues else [*tables[-1:], v]
+        last_block_end = cols[-1] if cols else None
+    return tables
+
+
+def pick_option(radio, i: int):
+    """Set ``radio`` to its ``i``-th option. AppTest lists options as shown (after the quiz's
+    ``md_escape``), while ``set_value`` takes the option itself: undo the escaping (a backslash
+    before punctuation, zero-width characters) and check it shows as the same label."""
+    import re
+
+    shown = radio.options[i]
+    raw = re.sub(r"\\(.)", r"\1", shown).replace("\u200b", "").replace("\u2060", "")
+    assert radio.format_func(raw) == shown, (raw, shown)
+    return radio.set_value(raw)

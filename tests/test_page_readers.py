@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from embedviz import readers as rd
-from tests.apptest_helpers import assert_clean, chart_spec, click, metrics, open_page, plotly_array
+from tests.apptest_helpers import (
+    assert_clean,
+    chart_spec,
+    click,
+    metrics,
+    open_page,
+    pick_option,
+    plotly_array,
+)
 
 PART2 = "Part 2 · Static vs contextual vectors"
 
@@ -131,7 +139,7 @@ def test_each_sets_reveal_says_what_its_own_vectors_show():
     for name, pairs in rd.SENSE_SETS.items():
         at.selectbox(key="read_set").set_value(name).run()
         choice = at.radio(key="read_quiz_sense__choice")
-        choice.set_value(choice.options[0]).run()
+        pick_option(choice, 0).run()
         click(at, "read_quiz_sense__reveal")
         occ = rd.default_occurrences(load_minilm(), name)
         labels = np.array([m for _, m in pairs])[occ.sentence_of]

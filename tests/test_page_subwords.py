@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from embedviz import subwords as sw
-from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array
+from tests.apptest_helpers import assert_clean, chart_spec, open_page, plotly_array, wide_tables
 from tests.test_subwords import hf_bpe
 
 
@@ -17,10 +17,8 @@ def page():
 
 def shown_pieces(at) -> list[str]:
     """The pieces row of the sentence's table in the BPE section."""
-    for df in at.dataframe:
-        v = df.value
-        if "piece" in v.index:
-            return list(v.loc["piece"])
+    for v in wide_tables(at, "piece"):
+        return list(v.loc["piece"])
     raise AssertionError("no pieces table on the page")
 
 
@@ -62,7 +60,7 @@ def test_real_wordpiece_and_the_unseen_word_quiz(page):
     at = page
     at.text_input(key="sub_sentence").set_value("The refrigerator was unrefrigerated.").run()
     tok = sw.real_split("The refrigerator was unrefrigerated.")
-    tables = [df.value for df in at.dataframe if "token" in df.value.index]
+    tables = wide_tables(at, "token")
     assert tables and list(tables[0].loc["token"]) == tok.tokens
     assert not any("sub_neigh_chart" in (c.proto.id or "") for c in at.get("plotly_chart"))
     radio = next(r for r in at.radio if r.key == "sub_quiz_nearer__choice")
@@ -121,7 +119,7 @@ def test_the_real_section_says_what_the_tokenizer_does(page):
     at.text_input(key="sub_sentence").set_value("[CLS] hello world").run()
     assert_clean(at)
     assert not any("cut" in c.value or "at most" in c.value for c in at.caption)
-    tables = [df.value for df in at.dataframe if "token" in df.value.index]
+    tables = wide_tables(at, "token")
     assert list(tables[0].loc["token"]) == ["[CLS]", "hello", "world"]
     text = "😀 " * 200
     at.text_input(key="sub_sentence").set_value(text).run()
