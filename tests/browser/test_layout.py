@@ -69,8 +69,10 @@ def test_lesson_4s_working_spinner_stops_when_the_page_is_done(browser, tmp_path
 
 
 SCREEN_JS = """(key) => {
+  // a live view's chart is a component keyed with "--" for "__" (ui.live_chart.element_key)
   const chart = document.querySelector('.st-key-' + key + ' [data-testid="stPlotlyChart"]')
-    || document.querySelector('.st-key-' + key);
+    || document.querySelector('.st-key-' + key)
+    || document.querySelector('.st-key-' + key.replace(/__/g, '--'));
   const cut = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
     .filter(e => e.checkVisibility())
     .map(e => { const s = e.querySelector('.dvn-scroller') || e;
