@@ -137,6 +137,9 @@ def press_right_on_slider(page, attempts: int = 3) -> None:
 def test_query_parameter_sets_the_widget_and_the_widget_sets_the_url(page, app_url):
     value = LINKED_DIM  # not the slider's default (6), so only the link can put it there
     goto(page, app_url, "words", query={"words_dim": value})
+    # lesson 1's settings start folded (the picture comes first): a student opens them
+    page.locator('[data-testid="stExpander"] summary',
+                 has_text="Settings of the embedding layer").click()
     shown = slider_state(page)
     assert shown["min"] <= value < shown["max"]
     assert shown["value"] == value, "the link's words_dim did not reach the slider"
