@@ -44,7 +44,7 @@ with st.sidebar:
     builder = st.container()
 a11y.skip_links()  # the first Tab in the page (its quiz link: from the page's last run)
 class_mode.top_of_page()  # a class's messages, the teacher's join screen and race board
-link_problems = st.container()  # above the page: the link's bad values, in one line
+link_problems = st.container(key="link_problems")  # above the page: the link's bad values
 with link_problems:
     first_values = teacher.start_of_run(page.url_path)
 a11y.start_of_run()
