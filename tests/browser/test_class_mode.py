@@ -135,7 +135,7 @@ def test_a_teacher_and_three_students(browser, app_url):
             assert token not in tab.content()
 
         # The teacher goes to lesson 1 and brings everyone there.
-        teacher.locator('[data-testid="stSidebarNav"]').get_by_text("1 · Words to vectors").click()
+        teacher.locator('.st-key-a11y_nav').get_by_text("1 · Words to vectors").click()
         t0 = time.monotonic()
         wait_until(lambda: "/words" in teacher.url and "Class poll" in body(teacher), 60,
                    "the teacher's lesson 1 with its poll", teacher)
@@ -183,7 +183,7 @@ def test_a_teacher_and_three_students(browser, app_url):
         students[0].screenshot(path=str(SCREENSHOTS / "class-student-reveal-390x844.png"))
 
         # Lesson 3: a student plays; the teacher pauses the class; the student's Play stops.
-        teacher.locator('[data-testid="stSidebarNav"]').get_by_text("3 · Train it live").click()
+        teacher.locator('.st-key-a11y_nav').get_by_text("3 · Train it live").click()
         wait_until(lambda: "/train" in teacher.url, 30, "the teacher's lesson 3", teacher)
         teacher.wait_for_timeout(1500)
         sidebar_button(teacher, "Bring everyone here").click()
