@@ -3,14 +3,14 @@ Pause stops it, and nothing breaks on the way."""
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlparse
+
+import pytest
 
 from tests.browser.conftest import (
     ROOT,
