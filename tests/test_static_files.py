@@ -4,6 +4,7 @@ bytes as on disk; anything else goes on to Streamlit."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 
 from ui import static_files as sf
@@ -20,7 +21,10 @@ def call(app, path, method="GET", accept="gzip, deflate, br"):
 
     scope = {"type": "http", "method": method, "path": path,
              "headers": [(b"accept-encoding", accept.encode())]}
-    asyncio.run(sf.CompressedStatic(inner, sf.StaticStore())(scope, None, send))
+    # a thread of its own: the browser tests' Playwright keeps an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, sf.CompressedStatic(inner, sf.StaticStore())(scope, None, send)
+                    ).result()
     if passed:
         return None
     head = dict(sent[0]["headers"])

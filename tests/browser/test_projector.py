@@ -39,6 +39,11 @@ def test_chart_text_is_readable_on_a_projector(page, app_url, route, size):
     resize(page, size)
     goto(page, app_url, route)
     fonts = page.evaluate(FONT_SIZES_JS)
+    for _ in range(30):  # a live view's chart (ui.live_chart) draws once Plotly has loaded
+        if fonts:
+            break
+        page.wait_for_timeout(500)
+        fonts = page.evaluate(FONT_SIZES_JS)
     assert fonts, "no chart text drawn"
     small = [f for f in fonts if f[0] < 14]
     assert not small, f"chart text below 14 px on /{route}: {small[:8]}"
