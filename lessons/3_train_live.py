@@ -376,7 +376,10 @@ def live_view() -> None:
                      and trainer.step_count <= MAX_TRAIN_TO else None)  # a reload keeps the run
     hist = trainer.history
     acc = trainer.accuracy() if not trainer.diverged else float("nan")
-    class_mode.report_progress("train", trainer.step_count, acc, {"lr": trainer.config.lr, "batch": trainer.config.batch_size, "dim": trainer.config.dim, "optimizer": trainer.config.optimizer})  # issue #29: the class race
+    cfg = trainer.config
+    class_mode.report_progress(  # issue #29: the class race (nothing unless a race is on)
+        "train", trainer.step_count, acc,
+        {"lr": cfg.lr, "batch": cfg.batch_size, "dim": cfg.dim, "optimizer": cfg.optimizer})
     latest = ("–" if np.isnan(hist.loss[-1]) else f"{hist.loss[-1]:.3f}",  # in the chart
               "–" if np.isnan(acc) else f"{acc:.0%}")
 
